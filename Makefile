@@ -1,0 +1,35 @@
+# innofund: `make run` and `make test` each set everything up on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test test-fast ui bench clean
+
+setup: $(STAMP)
+
+# Reinstall whenever the pinned set or the project metadata changes.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . --config-settings editable_mode=compat
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/innofund run
+
+test: setup
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
+
+ui: setup
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dg dev
+
+bench: setup
+	$(BIN)/innofund bench
+
+clean:
+	rm -rf output .dagster_home

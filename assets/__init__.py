@@ -1,0 +1,19 @@
+"""innofund's asset graph, by layer: sources -> raw -> staging -> core -> quality -> warehouse -> publish."""
+
+from __future__ import annotations
+
+from .core import core_awards, core_checks, core_projects
+from .ingest import source_assets
+from .publish import release
+from .quality import quality, reconciliation_balances
+from .sources import SOURCES
+from .warehouse import warehouse
+
+
+def all_assets() -> list:
+    sources = [a for source in SOURCES.values() for a in source_assets(source)]
+    return [*sources, core_awards, core_projects, quality, warehouse, release]
+
+
+def all_checks() -> list:
+    return [*core_checks, reconciliation_balances]

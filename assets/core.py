@@ -1,0 +1,146 @@
+"""Staging -> core: checked, enriched tables in the registry's schema, plus quarantine and exclusions."""
+
+
+from dataclasses import dataclass
+
+import dagster as dg
+from dagster import AssetExecutionContext
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from data_quality.evaluate import evaluate
+from data_quality.rules import rules_for
+from pipelines.metadata import TABLES, Table
+from pipelines.resources import InnofundPaths
+from pipelines.storage import write_json, write_parquet
+
+from .ingest import staging_dir
+from .sources import SOURCES
+
+PROJECT_WITHOUT_AWARD = "core.project_without_award"
+
+
+@dataclass
+class CoreTable:
+    table: pa.Table
+    quarantine: pd.DataFrame
+    rule_counts: dict[str, int]
+    rows_checked: int
+    exclusions: pd.DataFrame
+
+
+def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
+    """The registry's columns and types, sorted by primary key, so equal input gives equal bytes."""
+    ordered = frame[table.column_names].sort_values(list(table.primary_key), kind="stable")
+    return pa.Table.from_pandas(ordered, schema=table.arrow_schema(), preserve_index=False)
+
+
+def _quarantine_rows(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "source_id": frame["source_id"], "source_file": frame["source_file"], "source_row": frame["source_row"],
+        "table_name": table_name, "rule_ids": frame["rule_ids"], "severity": frame["severity"],
+    })
+
+
+def enrich_awards(awards: pd.DataFrame) -> pd.DataFrame:
+    """Identity and NOK amounts (reference data from Brønnøysund, SSB and Norges Bank plug in here)."""
+    out = awards.copy()
+    out["recipient_org_id"] = out["recipient_orgnr"].map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
+    is_nok = out["currency_original"] == "NOK"
+    out["amount_nok"] = out["amount_original"].where(is_nok)
+    out["exchange_rate"] = pd.Series(1.0, index=out.index).where(is_nok)
+    out["exchange_rate_date"] = out["award_date"].where(is_nok)
+    out["exchange_rate_method"] = pd.Series("identity", index=out.index).where(is_nok)
+    return out
+
+
+def build_awards(staged: list[pd.DataFrame]) -> CoreTable:
+    frame = pd.concat(staged, ignore_index=True) if staged else pd.DataFrame(columns=TABLES["awards"].column_names)
+    result = evaluate(frame, rules_for("awards"))
+    accepted = enrich_awards(result.accepted)
+    empty_exclusions = pd.DataFrame(columns=["source_id", "source_file", "source_row", "rule_id", "reason"])
+    return CoreTable(to_arrow(TABLES["awards"], accepted), _quarantine_rows(result.quarantined, "awards"),
+                     result.rule_counts, result.rows_checked, empty_exclusions)
+
+
+def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> CoreTable:
+    """Projects with at least one published award; the rest are excluded by a named rule."""
+    frame = pd.concat(staged, ignore_index=True) if staged else pd.DataFrame(columns=TABLES["projects"].column_names)
+    result = evaluate(frame, rules_for("projects"))
+    accepted = result.accepted
+    funded = accepted["project_id"].isin(award_project_ids)
+    unfunded = accepted.loc[~funded]
+    exclusions = pd.DataFrame({
+        "source_id": unfunded["source_id"], "source_file": unfunded["source_file"],
+        "source_row": unfunded["source_row"], "rule_id": PROJECT_WITHOUT_AWARD,
+        "reason": "project has no published award",
+    })
+    enriched = accepted.loc[funded].assign(
+        recipient_org_id=lambda f: f["recipient_orgnr"].map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
+    )
+    return CoreTable(to_arrow(TABLES["projects"], enriched), _quarantine_rows(result.quarantined, "projects"),
+                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True))
+
+
+# --- Dagster wiring ------------------------------------------------------------------
+def _staged_frames(paths: InnofundPaths, table_name: str) -> list[pd.DataFrame]:
+    frames = []
+    for sid in SOURCES:
+        path = staging_dir(paths, sid) / f"{table_name}.parquet"
+        if path.is_file():
+            frames.append(pq.read_table(path).to_pandas())
+    return frames
+
+
+def _write_core(paths: InnofundPaths, name: str, core: CoreTable) -> dg.MaterializeResult:
+    out = paths.layer("core")
+    write_parquet(out / f"{name}.parquet", core.table)
+    write_parquet(out / f"quarantine_{name}.parquet", pa.Table.from_pandas(core.quarantine, preserve_index=False))
+    write_parquet(out / f"exclusions_{name}.parquet", pa.Table.from_pandas(core.exclusions, preserve_index=False))
+    write_json(out / f"rule_counts_{name}.json", {"rows_checked": core.rows_checked, "rule_counts": core.rule_counts})
+    return dg.MaterializeResult(metadata={
+        "rows": core.table.num_rows,
+        "quarantined": len(core.quarantine),
+        "excluded": len(core.exclusions),
+        "path": dg.MetadataValue.path(str(out / f"{name}.parquet")),
+        "preview": dg.MetadataValue.md(core.table.slice(0, 5).to_pandas().to_markdown(index=False)
+                                       if core.table.num_rows else "(empty)"),
+    })
+
+
+STAGING_KEYS = [dg.AssetKey(f"staging_{sid}") for sid in SOURCES]
+
+
+@dg.asset(group_name="core", kinds={"parquet"}, deps=STAGING_KEYS, description=TABLES["awards"].comment)
+def core_awards(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
+    core = build_awards(_staged_frames(paths, "awards"))
+    context.log.info(f"awards: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
+    return _write_core(paths, "awards", core)
+
+
+@dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, core_awards], description=TABLES["projects"].comment)
+def core_projects(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
+    award_projects = set(pq.read_table(paths.layer("core") / "awards.parquet", columns=["project_id"])
+                         .column("project_id").to_pylist())
+    core = build_projects(_staged_frames(paths, "projects"), award_projects)
+    context.log.info(f"projects: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
+    return _write_core(paths, "projects", core)
+
+
+def _core_check(table_name: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name=f"{table_name}_registry_suite", blocking=True,
+                    description=f"Great Expectations suite generated from the registry declaration of `{table_name}`.")
+    def check(paths: InnofundPaths) -> dg.AssetCheckResult:
+        from data_quality.expectations import validate
+
+        frame = pq.read_table(paths.layer("core") / f"{table_name}.parquet").to_pandas()
+        result = validate(TABLES[table_name], frame)
+        return dg.AssetCheckResult(passed=result.success, metadata={
+            "expectations": result.evaluated, "rows": len(frame),
+            "failures": dg.MetadataValue.json(result.failed)})
+
+    return check
+
+
+core_checks = [_core_check("awards", core_awards), _core_check("projects", core_projects)]

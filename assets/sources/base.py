@@ -1,0 +1,67 @@
+"""The shape every source module has: detect -> read -> to_canonical.
+
+A source module declares ``SOURCE = Source(...)`` with three pure functions:
+- ``detect(path, head)``: does this landing file belong to the source (by name and first bytes)?
+- ``read(path)``: the file's records as text, exactly as written, with problems named per record;
+  raises ``UnreadableFile`` when the file as a whole cannot be read.
+- ``to_canonical(raw)``: typed canonical rows (``staged_awards``, ``staged_projects``, ...) plus the
+  records it leaves out of scope, each under a named exclusion rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+class UnreadableFile(Exception):
+    """The whole file cannot be read (binary, empty, wrong format, truncated header)."""
+
+
+@dataclass
+class RawRecords:
+    """Records of one file as text. ``rows[i]`` is record ``i + 1``; a malformed one is None."""
+
+    columns: list[str]
+    rows: list[list[str] | None]
+    problems: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (rule_id, raw text)
+    encoding: str = "utf-8"
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Canonical:
+    """What a source maps into: staged tables by name, and exclusions (source_row, rule_id, reason)."""
+
+    tables: dict[str, pd.DataFrame]
+    exclusions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
+                                              "rule_id": pd.Series([], dtype="str"),
+                                              "reason": pd.Series([], dtype="str")})
+    )
+
+
+@dataclass(frozen=True)
+class ExclusionRule:
+    """A named reason for leaving a record out of scope; listed in the published rules."""
+
+    rule_id: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Source:
+    source_id: str
+    funder: str
+    title: str
+    detect: Callable[[Path, bytes], bool]
+    read: Callable[[Path], RawRecords]
+    to_canonical: Callable[[pd.DataFrame], Canonical]
+    exclusion_rules: tuple[ExclusionRule, ...] = ()
+    url: str | None = None  # where the publisher serves the file, for the fetcher
+    cadence: str = "unknown"  # publisher's update cadence, for freshness

@@ -1,0 +1,86 @@
+"""The ``innofund`` command line: run the graph, query the warehouse, print the data dictionary."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .resources import SAMPLE_LANDING
+
+
+def _instance(home: Path):
+    import dagster as dg
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # default local storage under DAGSTER_HOME, stated explicitly
+    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    return dg.DagsterInstance.get()
+
+
+def run(landing: Path, out: Path, dagster_home: Path) -> int:
+    """Materialise the whole graph in-process on a persistent instance; print a summary per file."""
+    import pyarrow.parquet as pq
+
+    from .definitions import ALL_JOB, build_defs
+    from .progress import progress_logger
+    from .resources import InnofundPaths
+
+    if not landing.is_dir():
+        print(f"innofund: landing folder not found: {landing}", file=sys.stderr)
+        return 2
+    paths = InnofundPaths(landing_dir=str(landing.resolve()), output_dir=str(out.resolve()))
+    defs = build_defs(paths, loggers={"progress": progress_logger})
+    job = defs.resolve_job_def(ALL_JOB)
+    print(f"innofund: landing {landing} -> output {out}", file=sys.stderr)
+    result = job.execute_in_process(
+        instance=_instance(dagster_home), raise_on_error=False, run_config={"loggers": {"progress": {}}}
+    )
+    failed_checks = [
+        e.asset_check_evaluation_data.check_name
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
+    ]
+    rec_path = out / "quality" / "reconciliation.parquet"
+    unreadable = 0
+    if rec_path.is_file():
+        rec = pq.read_table(rec_path).to_pandas()
+        unreadable = int((rec["read_status"] != "ok").sum())
+        print("\nPer source file (records):")
+        print(rec[["source_id", "source_file", "rows_read", "rows_published", "rows_quarantined",
+                   "rows_excluded", "balanced"]].to_string(index=False))
+        for row in rec.loc[rec["read_status"] != "ok"].itertuples():
+            print(f"UNREADABLE {row.source_id}/{row.source_file}: {row.read_problem}", file=sys.stderr)
+    latest = out / "publish" / "latest"
+    if latest.exists():
+        print(f"\nRelease {latest.resolve().name} ({latest}):")
+        for path in sorted(p for p in latest.resolve().rglob("*") if p.is_file()):
+            print(f"  {path.relative_to(latest.resolve())}  {path.stat().st_size:,} bytes")
+    warehouse = out / "warehouse" / "innofund.duckdb"
+    if warehouse.exists():
+        print(f"Warehouse: {warehouse}")
+    print(f"Dagster run {result.run_id} ({'success' if result.success else 'FAILED'}); "
+          f"instance {os.environ['DAGSTER_HOME']}")
+    if failed_checks:
+        print(f"Failed checks: {', '.join(failed_checks)}", file=sys.stderr)
+    if not result.success or failed_checks:
+        return 1
+    return 3 if unreadable else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="innofund", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run the whole graph in-process")
+    p_run.add_argument("--landing", type=Path, default=SAMPLE_LANDING, help="landing folder (default: bundled sample)")
+    p_run.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: ./output)")
+    p_run.add_argument("--dagster-home", type=Path,
+                       default=Path(os.environ.get("DAGSTER_HOME", ".dagster_home")),
+                       help="persistent Dagster instance folder (default: $DAGSTER_HOME or ./.dagster_home)")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.landing, args.out, args.dagster_home)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

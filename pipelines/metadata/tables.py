@@ -1,0 +1,112 @@
+"""The table registry: every table innofund builds, declared once.
+
+Adding a column is one line here (plus, when new, one line in ``fields.py``); the Parquet schema,
+warehouse DDL and comments, datapackage.json schema and data dictionary follow from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .fields import FIELDS
+from .model import Field, Table
+
+# Major version of the published data model: bump it when a published column is removed or changes meaning.
+DATA_MODEL_VERSION = 1
+
+
+def _cols(*names: str, required: tuple[str, ...] = ()) -> tuple[Field, ...]:
+    return tuple(replace(FIELDS[n], required=True) if n in required else FIELDS[n] for n in names)
+
+
+LINEAGE = ("source_file", "source_row")
+
+AWARDS = Table(
+    name="awards",
+    title="Awards of public innovation funding",
+    title_nb="Tildelinger av offentlige innovasjonsmidler",
+    description=(
+        "Every grant, loan, guarantee, contract or tax deduction that a Norwegian public funder awarded to an "
+        "organisation for research or innovation, with the recipient, the amount in the original currency and "
+        "in NOK, the date and the place."
+    ),
+    description_nb=(
+        "Alle tilskudd, lån, garantier, kontrakter og skattefradrag som norske offentlige virkemiddelaktører har "
+        "gitt til forskning og innovasjon, med mottaker, beløp i original valuta og i NOK, dato og sted."
+    ),
+    grain="One row per award: one funder's decision to support one recipient in one project.",
+    primary_key=("award_id",),
+    fields=_cols(
+        "award_id", "source_id", "funder", "project_id", "title", "instrument", "programme", "status",
+        "recipient_org_id", "recipient_name",
+        "amount_original", "currency_original", "amount_nok", "exchange_rate", "exchange_rate_date",
+        "exchange_rate_method",
+        "award_date", "award_date_basis", "award_year",
+        "kommune_code", "fylke_code", "quality_flags",
+        *LINEAGE,
+    ),
+    foreign_keys=(("project_id", "projects", "project_id"),),
+)
+
+PROJECTS = Table(
+    name="projects",
+    title="Funded innovation and research projects",
+    title_nb="Finansierte innovasjons- og forskningsprosjekter",
+    description=(
+        "Projects that received at least one award, with their title, programme, period, status and lead "
+        "organisation."
+    ),
+    description_nb="Prosjekter som har fått minst én tildeling, med tittel, program, periode, status og ansvarlig organisasjon.",
+    grain="One row per project as its funder numbers it; EU projects are one row across sources.",
+    primary_key=("project_id",),
+    fields=_cols(
+        "project_id", "source_id", "funder", "title", "programme", "status", "start_year", "end_year",
+        "recipient_org_id", "recipient_name", "amount_applied", "kommune_code", "fylke_code",
+        "quality_flags", *LINEAGE,
+    ),
+)
+
+RECONCILIATION = Table(
+    name="reconciliation",
+    title="Record reconciliation per landing file",
+    title_nb="Avstemming av poster per fil",
+    description="For every landing file: records read, published, quarantined and excluded; they must balance.",
+    description_nb="For hver fil: poster lest, publisert, satt i karantene og utelatt; de skal gå opp.",
+    grain="One row per landing file.",
+    primary_key=("source_id", "source_file"),
+    fields=_cols(
+        "source_id", "source_file", "source_sha256", "read_status", "read_problem",
+        "rows_read", "rows_published", "rows_quarantined", "rows_excluded", "balanced",
+    ),
+)
+
+EXCLUSIONS = Table(
+    name="exclusions",
+    title="Records left out of scope",
+    description="Records that were read but are out of scope, each with the named rule that excluded it.",
+    grain="One row per excluded source record.",
+    primary_key=("source_file", "source_row"),
+    fields=_cols("source_id", *LINEAGE, "rule_id", "reason"),
+    published=False,
+)
+
+QUARANTINE = Table(
+    name="quarantine",
+    title="Records held back by data-quality rules",
+    description="Records that failed an error-level rule, with the rule ids and the raw values as read.",
+    grain="One row per quarantined source record and target table.",
+    primary_key=("table_name", "source_file", "source_row"),
+    fields=_cols("source_id", *LINEAGE, "table_name", "rule_ids", "severity", "raw_record"),
+    published=False,
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, RECONCILIATION, EXCLUSIONS, QUARANTINE)}
+
+# What each source maps into before checks and enrichment: the core columns it can know,
+# plus internal columns that never leave the core layer.
+STAGED_EXTRA = ("recipient_orgnr", "recipient_orgnr_raw", "kommune_name", "fylke_name", "source_sha256")
+
+
+def staged(table: Table) -> Table:
+    extra = tuple(FIELDS[n] for n in STAGED_EXTRA if n not in table.column_names)
+    return table.with_fields(table.fields + extra, name=f"staged_{table.name}", published=False)
