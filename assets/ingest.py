@@ -120,9 +120,8 @@ def stage(source: Source, raw: pd.DataFrame) -> Staged:
     good = raw.loc[~malformed].reset_index(drop=True)
     canonical = source.to_canonical(good)
     tables = {name: conform(staged(TABLES[name]).column_names, frame) for name, frame in canonical.tables.items()}
-    exclusions = canonical.exclusions.merge(good[["source_row", "source_file"]], on="source_row", how="left") \
-        if "source_file" not in canonical.exclusions else canonical.exclusions
-    exclusions = exclusions.assign(source_id=source.source_id)[["source_id", "source_file", "source_row", "rule_id", "reason"]]
+    exclusions = canonical.exclusions.assign(source_id=source.source_id)[
+        ["source_id", "source_file", "source_row", "rule_id", "reason"]]
     return Staged(tables=tables, exclusions=exclusions.reset_index(drop=True), read_quarantine=read_quarantine.reset_index(drop=True))
 
 

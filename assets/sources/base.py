@@ -36,14 +36,18 @@ class RawRecords:
 
 @dataclass
 class Canonical:
-    """What a source maps into: staged tables by name, and exclusions (source_row, rule_id, reason)."""
+    """What a source maps into: staged tables by name (``awards``, ``projects``, ...) in the staged schema,
+    and exclusions: one row per out-of-scope record with ``source_file, source_row, rule_id, reason``."""
 
     tables: dict[str, pd.DataFrame]
-    exclusions: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
-                                              "rule_id": pd.Series([], dtype="str"),
-                                              "reason": pd.Series([], dtype="str")})
-    )
+    exclusions: pd.DataFrame = field(default_factory=lambda: excluded_rows(pd.DataFrame(
+        {"source_file": pd.Series([], dtype="str"), "source_row": pd.Series([], dtype="int64")}), "", ""))
+
+
+def excluded_rows(rows: pd.DataFrame, rule_id: str, reason: "str | pd.Series") -> pd.DataFrame:
+    """Exclusion records for ``rows`` (which carry lineage) under one named rule."""
+    return pd.DataFrame({"source_file": rows["source_file"], "source_row": rows["source_row"],
+                         "rule_id": rule_id, "reason": reason})
 
 
 @dataclass(frozen=True)

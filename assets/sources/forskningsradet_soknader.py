@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import Canonical, ExclusionRule, RawRecords, Source
+from .base import Canonical, ExclusionRule, RawRecords, Source, excluded_rows
 from .parsing import blank_to_none, clean_orgnr, header_of, pad_code, parse_date, parse_decimal, parse_int, read_delimited
 
 SOURCE_ID = "forskningsradet_soknader"
@@ -42,11 +42,8 @@ def read(path: Path) -> RawRecords:
 
 def to_canonical(raw: pd.DataFrame) -> Canonical:
     granted = raw["prosjektfase"].isin(GRANTED_PHASES)
-    excluded = pd.DataFrame({
-        "source_row": raw.loc[~granted, "source_row"],
-        "rule_id": NOT_GRANTED.rule_id,
-        "reason": "phase " + raw.loc[~granted, "prosjektfase"].fillna("(empty)"),
-    })
+    refused = raw.loc[~granted]
+    excluded = excluded_rows(refused, NOT_GRANTED.rule_id, "phase " + refused["prosjektfase"].fillna("(empty)"))
     rows = raw.loc[granted]
     number = rows["prosjektnummer"].str.strip()
     orgnr = rows["organisasjonsnummer"].map(clean_orgnr)
