@@ -45,6 +45,22 @@ _FIELDS = [
     Field("kommune_name", "string", "Kommune name as the source gave it."),
     Field("fylke_code", "string", "Fylke number as the source gave it, zero-padded to two digits.", pattern="^[0-9]{2}$"),
     Field("fylke_name", "string", "Fylke name as the source gave it."),
+    Field("kommune_code_current", "string", "Kommune number in today's (2024) structure, through SSB's change tables; empty when a split makes it ambiguous.", pattern="^[0-9]{4}$"),
+    Field("fylke_code_current", "string", "Fylke number in today's (2024) structure.", pattern="^[0-9]{2}$"),
+    Field("geography_note", "string", "Why the current kommune or fylke could not be given (for example `ambiguous_split`, `abroad_or_several`)."),
+    # recipient profile
+    Field("recipient_is_startup", "boolean", "True when the recipient was founded at most three years before the award (Innovasjon Norge's definition of an entrepreneur)."),
+    Field("recipient_is_public_sector", "boolean", "True when the recipient's organisation form is public (KOMM, FYLK, STAT, ...)."),
+    Field("recipient_match", "string", "How the recipient was identified: `orgnr`, `name` (normalised name match), `person` (pseudonymised) or `none`."),
+    Field("recipient_match_confidence", "number", "Confidence of the recipient match, from 0 to 1.", minimum=0, maximum=1),
+    # participants
+    Field("participant_id", "string", "Stable identifier of a participation: `<source_id>:<the source's own key>`.", required=True),
+    Field("partnership_id", "string", "Identifier of an innovation partnership in the register."),
+    Field("participant_org_id", "string", "Participant identifier in the org-id.guide scheme (`NO-BRC-<orgnr>`, or the source's own scheme abroad); a pseudonym for natural persons."),
+    Field("participant_name", "string", "Participant name as the source gave it; natural persons are replaced by a neutral label."),
+    Field("participant_orgnr", "string", "Nine-digit Norwegian organisation number of the participant when known (internal).", pattern="^[0-9]{9}$"),
+    Field("country_code", "string", "ISO 3166-1 alpha-2 country of the participant (CORDIS's EL and UK are mapped to GR and GB).", pattern="^[A-Z]{2}$"),
+    Field("role", "string", "The participant's role: for projects coordinator, participant, partner, third party; for partnerships need_owner, public_partner, bidder, partner, supplier."),
     # quality bookkeeping
     Field("quality_flags", "string", "Semicolon-separated ids of the warning-level rules the row failed; empty when it passed all."),
     Field("rule_ids", "string", "Semicolon-separated ids of the data-quality rules the record failed.", required=True),

@@ -42,10 +42,29 @@ AWARDS = Table(
         "amount_original", "currency_original", "amount_nok", "exchange_rate", "exchange_rate_date",
         "exchange_rate_method",
         "award_date", "award_date_basis", "award_year",
-        "kommune_code", "fylke_code", "quality_flags",
+        "kommune_code", "fylke_code", "kommune_code_current", "fylke_code_current", "geography_note",
+        "recipient_is_startup", "recipient_is_public_sector", "recipient_match", "recipient_match_confidence",
+        "quality_flags",
         *LINEAGE,
     ),
     foreign_keys=(("project_id", "projects", "project_id"),),
+)
+
+PARTICIPANTS = Table(
+    name="participants",
+    title="Participants in funded projects and innovation partnerships",
+    title_nb="Deltakere i finansierte prosjekter og innovasjonspartnerskap",
+    description=(
+        "Every organisation taking part in a funded project (all CORDIS partners of a project with a Norwegian "
+        "participant, so the project keeps its whole context) or in an innovation partnership, with its role."
+    ),
+    description_nb="Alle organisasjoner som deltar i et finansiert prosjekt eller et innovasjonspartnerskap, med rolle.",
+    grain="One row per organisation per project or partnership in a given role.",
+    primary_key=("participant_id",),
+    fields=_cols(
+        "participant_id", "source_id", "project_id", "partnership_id", "participant_org_id", "participant_name",
+        "country_code", "role", "amount_original", "currency_original", "quality_flags", *LINEAGE,
+    ),
 )
 
 PROJECTS = Table(
@@ -100,13 +119,16 @@ QUARANTINE = Table(
     published=False,
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, RECONCILIATION, EXCLUSIONS, QUARANTINE)}
+TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE)}
 
 # What each source maps into before checks and enrichment: the core columns it can know,
 # plus internal columns that never leave the core layer.
-STAGED_EXTRA = ("recipient_orgnr", "recipient_orgnr_raw", "kommune_name", "fylke_name", "source_sha256")
+STAGED_EXTRA = ("recipient_orgnr", "recipient_orgnr_raw", "participant_orgnr", "kommune_name", "fylke_name",
+                "source_sha256")
 
 
 def staged(table: Table) -> Table:
-    extra = tuple(FIELDS[n] for n in STAGED_EXTRA if n not in table.column_names)
+    own = "participant_" if table.name == "participants" else "recipient_"
+    extra = tuple(FIELDS[n] for n in STAGED_EXTRA
+                  if n not in table.column_names and (not n.endswith("orgnr") and not n.endswith("orgnr_raw") or n.startswith(own)))
     return table.with_fields(table.fields + extra, name=f"staged_{table.name}", published=False)
