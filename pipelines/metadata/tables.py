@@ -121,14 +121,16 @@ QUARANTINE = Table(
 
 TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE)}
 
-# What each source maps into before checks and enrichment: the core columns it can know,
-# plus internal columns that never leave the core layer.
-STAGED_EXTRA = ("recipient_orgnr", "recipient_orgnr_raw", "participant_orgnr", "kommune_name", "fylke_name",
-                "source_sha256")
+# What each source maps into before checks and enrichment: the core columns it can know, plus internal
+# columns that never leave the core layer (raw orgnr, names of places, the file's hash).
+_RECIPIENT_EXTRA = ("recipient_orgnr", "recipient_orgnr_raw", "kommune_name", "fylke_name", "source_sha256")
+STAGED_EXTRA: dict[str, tuple[str, ...]] = {
+    "awards": _RECIPIENT_EXTRA,
+    "projects": _RECIPIENT_EXTRA,
+    "participants": ("participant_orgnr", "source_sha256"),
+}
 
 
 def staged(table: Table) -> Table:
-    own = "participant_" if table.name == "participants" else "recipient_"
-    extra = tuple(FIELDS[n] for n in STAGED_EXTRA
-                  if n not in table.column_names and (not n.endswith("orgnr") and not n.endswith("orgnr_raw") or n.startswith(own)))
+    extra = tuple(FIELDS[n] for n in STAGED_EXTRA.get(table.name, ("source_sha256",)) if n not in table.column_names)
     return table.with_fields(table.fields + extra, name=f"staged_{table.name}", published=False)
