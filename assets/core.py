@@ -33,6 +33,9 @@ class CoreTable:
 def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
     """The registry's columns and types, sorted by primary key, so equal input gives equal bytes."""
     ordered = frame[table.column_names].sort_values(list(table.primary_key), kind="stable")
+    # Object columns can hold float NaN for "missing"; Arrow must see null, not NaN.
+    ordered = ordered.astype({c: object for c in ordered.columns if ordered[c].dtype == object})
+    ordered = ordered.where(ordered.notna(), None) if ordered.isna().any().any() else ordered
     return pa.Table.from_pandas(ordered, schema=table.arrow_schema(), preserve_index=False)
 
 

@@ -93,17 +93,18 @@ def datapackage(release_dir: Path, datasets: list[Dataset], version: str) -> dic
             path = release_dir / rel
             resource = {
                 "name": ds.table.name if fmt == "csv" else f"{ds.table.name}-parquet",
-                "type": "table",
+                "type": "table" if fmt == "csv" else "file",
                 "path": rel,
                 "title": ds.table.title,
                 "description": f"{ds.table.description} Grain: {ds.table.grain}",
                 "format": fmt,
-                "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{sha256_file(path)}",
-                "schema": ds.table.table_schema(),
             }
             if fmt == "csv":
+                # The CSV carries the Table Schema; the Parquet twin is the same table, typed in its own file.
+                resource["mediatype"] = "text/csv"
+                resource["schema"] = ds.table.table_schema()
                 resource["encoding"] = "utf-8"
                 resource["dialect"] = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "header": True}
             resources.append(resource)
