@@ -15,7 +15,7 @@ from pipelines.resources import InnofundPaths
 from pipelines.storage import sha256_file, write_json, write_parquet
 
 from .sources.base import Source, UnreadableFile
-from .sources.parsing import READ_MALFORMED
+from .sources.parsing import describe_head
 
 LINEAGE_COLUMNS = ("source_file", "source_row", "source_sha256", "read_rule", "read_text")
 HEAD_BYTES = 64 * 1024
@@ -57,7 +57,7 @@ def read_file(source: Source, path: Path) -> tuple[pa.Table | None, FileReport]:
         with open(path, "rb") as handle:
             head = handle.read(HEAD_BYTES)
         if not source.detect(path, head):
-            raise UnreadableFile(f"{path.name}: not recognised as a {source.source_id} file (name or header)")
+            raise UnreadableFile(f"{path.name}: not recognised as a {source.source_id} file: {describe_head(head)}")
         records = source.read(path)
     except UnreadableFile as exc:
         return None, FileReport(source.source_id, path.name, digest, "unreadable", str(exc), 0)

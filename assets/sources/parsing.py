@@ -108,6 +108,15 @@ def header_of(head: bytes) -> str:
         return first.decode("cp1252", errors="replace")
 
 
+def describe_head(head: bytes) -> str:
+    """A short description of a file's first bytes, for the error that says why a file was not recognised."""
+    if not head.strip():
+        return "the file is empty"
+    if b"\x00" in head:
+        return "its first bytes are binary (NUL bytes)"
+    return f"its first line is {header_of(head)[:80]!r}"
+
+
 # --- codes ---------------------------------------------------------------------
 _DIGITS = re.compile(r"^\d+$")
 
