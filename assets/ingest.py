@@ -35,14 +35,17 @@ class FileReport:
 
 
 def landing_files(landing_dir: Path, source_id: str) -> list[Path]:
-    """The regular files in ``landing/<source_id>/``, sorted, never following a link out of it."""
+    """The data files in ``landing/<source_id>/``, sorted, never following a link out of it.
+
+    Hidden files (fetch state) and Markdown notes (``PROVENANCE.md``) sit beside the data and are not read.
+    """
     folder = landing_dir / source_id
     if not folder.is_dir():
         return []
     root = folder.resolve()
     files = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith(".") or path.suffix.lower() == ".md" or not path.is_file():
             continue
         if root not in path.resolve().parents:
             continue  # a link pointing outside the landing folder

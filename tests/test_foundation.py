@@ -148,3 +148,17 @@ def test_build_defs_takes_overrides(tmp_path):
 
     custom = build_defs(InnofundPaths(landing_dir=str(tmp_path), output_dir=str(tmp_path / "o")))
     assert custom.resources["paths"].landing_dir == str(tmp_path)
+
+
+def test_landing_ignores_notes_hidden_files_and_links_out(tmp_path):
+    from assets.ingest import landing_files
+
+    folder = tmp_path / SOURCE
+    folder.mkdir()
+    (folder / "data.csv").write_text("x")
+    (folder / "PROVENANCE.md").write_text("notes")
+    (folder / ".fetch-state.json").write_text("{}")
+    outside = tmp_path / "secret.csv"
+    outside.write_text("y")
+    (folder / "link.csv").symlink_to(outside)
+    assert [p.name for p in landing_files(tmp_path, SOURCE)] == ["data.csv"]
