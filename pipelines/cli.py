@@ -12,7 +12,9 @@ def _instance(home: Path):
     import dagster as dg
 
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # default local storage under DAGSTER_HOME, stated explicitly
+    config = home / "dagster.yaml"
+    if not config.exists():  # local storage under DAGSTER_HOME; freshness policies are a preview feature
+        config.write_text("freshness:\n  enabled: true\n", encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.resolve())
     return dg.DagsterInstance.get()
 
