@@ -1,5 +1,7 @@
 """The Dagster code location: ``build_defs()`` returns fresh Definitions that tests and the CLI override."""
 
+import os
+
 import dagster as dg
 
 from assets import all_assets, all_checks
@@ -41,7 +43,8 @@ def build_defs(paths: InnofundPaths | None = None, loggers: dict | None = None,
         loggers=loggers,
         resources={
             "paths": paths,
-            "alerts": alerts or AlertTarget(log_file=str(paths.output / "alerts.log")),
+            "alerts": alerts or AlertTarget(log_file=str(paths.output / "alerts.log"),
+                                            webhook_url=os.environ.get("INNOFUND_ALERT_WEBHOOK") or None),
         },
     )
 
