@@ -19,7 +19,19 @@ def _instance(home: Path):
     return dg.DagsterInstance.get()
 
 
-def run(landing: Path, out: Path, dagster_home: Path) -> int:
+def run(landing: Path, out: Path, dagster_home: Path, wait_seconds: float = 0.0) -> int:
+    """Run under the output folder's lock, so a second run waits or refuses clearly."""
+    from .storage import RunLocked, run_lock
+
+    try:
+        with run_lock(out.resolve(), wait_seconds):
+            return _run(landing, out, dagster_home)
+    except RunLocked as exc:
+        print(f"innofund: {exc}", file=sys.stderr)
+        return 4
+
+
+def _run(landing: Path, out: Path, dagster_home: Path) -> int:
     """Materialise the whole graph in-process on a persistent instance; print a summary per file."""
     import pyarrow.parquet as pq
 
@@ -78,9 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--dagster-home", type=Path,
                        default=Path(os.environ.get("DAGSTER_HOME", ".dagster_home")),
                        help="persistent Dagster instance folder (default: $DAGSTER_HOME or ./.dagster_home)")
+    p_run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="wait this long for another run on the same output folder to finish (default: refuse)")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.landing, args.out, args.dagster_home)
+        return run(args.landing, args.out, args.dagster_home, args.wait)
     return 2
 
 

@@ -62,3 +62,38 @@ def read_json(path: Path, default: object = None) -> object:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
+
+
+class RunLocked(Exception):
+    """Another innofund run holds the output folder."""
+
+
+@contextlib.contextmanager
+def run_lock(output: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """One run at a time per output folder (an advisory ``flock``, released by the kernel if the run dies)."""
+    import fcntl
+    import time
+
+    output.mkdir(parents=True, exist_ok=True)
+    path = output / ".run.lock"
+    handle = open(path, "a+", encoding="utf-8")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "unknown"
+                    raise RunLocked(f"another innofund run is writing to {output} (pid {holder}); "
+                                    "wait for it to finish, or pass --wait SECONDS") from None
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()

@@ -162,3 +162,14 @@ def test_landing_ignores_notes_hidden_files_and_links_out(tmp_path):
     outside.write_text("y")
     (folder / "link.csv").symlink_to(outside)
     assert [p.name for p in landing_files(tmp_path, SOURCE)] == ["data.csv"]
+
+
+def test_a_second_run_on_the_same_output_refuses_clearly(tmp_path, capsys):
+    from pipelines.storage import run_lock
+
+    out = tmp_path / "output"
+    with run_lock(out.resolve()):
+        code = main(["run", "--landing", str(tmp_path), "--out", str(out), "--dagster-home", str(tmp_path / "h")])
+    assert code == 4
+    assert "another innofund run is writing to" in capsys.readouterr().err
+    assert not (out / "publish").exists(), "the refused run wrote nothing"
