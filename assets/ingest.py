@@ -14,7 +14,7 @@ from pipelines.metadata import TABLES, staged
 from pipelines.resources import InnofundPaths
 from pipelines.storage import sha256_file, write_json, write_parquet
 
-from .sources.base import RawRecords, Source, UnreadableFile
+from .sources.base import Canonical, RawRecords, Source, UnreadableFile
 from .sources.parsing import describe_head
 
 LINEAGE_COLUMNS = ("source_file", "source_row", "source_sha256", "read_rule", "read_text")
@@ -132,7 +132,8 @@ def stage(source: Source, raw: pd.DataFrame) -> Staged:
         "raw_record": raw.loc[malformed, "read_text"],
     })
     good = raw.loc[~malformed].reset_index(drop=True)
-    canonical = source.to_canonical(good)
+    # A source without records this run (no landing files) stages nothing, rather than mapping no columns.
+    canonical = source.to_canonical(good) if len(good) else Canonical(tables={})
     tables = {name: conform(staged(TABLES[name]).column_names, frame) for name, frame in canonical.tables.items()}
     exclusions = canonical.exclusions.assign(source_id=source.source_id)[
         ["source_id", "source_file", "source_row", "rule_id", "reason"]]
@@ -190,6 +191,8 @@ def source_assets(source: Source) -> list[dg.AssetsDefinition]:
         raw = pq.read_table(raw_dir(paths, sid) / "records.parquet").to_pandas()
         result = stage(source, raw)
         out = staging_dir(paths, sid)
+        for stale in out.glob("*.parquet"):  # tables an earlier run staged must not outlive their landing files
+            stale.unlink()
         for name, frame in result.tables.items():
             schema = staged(TABLES[name]).arrow_schema(nullable=True)
             write_parquet(out / f"{name}.parquet", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
