@@ -206,59 +206,35 @@ def _year(value: object) -> int | None:
     return value.year if isinstance(value, date) else None
 
 
-def to_canonical(raw: pd.DataFrame) -> Canonical:
-    tables = _split(raw)
-    orgs_raw, projects_raw = tables["organization"], tables["project"]
+def _lineage(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    return {c: rows[c] for c in ("source_file", "source_row", "source_sha256")}
 
-    orgs = organisation_values(orgs_raw)
-    kept = set(orgs.loc[orgs["country_code"] == NORWAY, "project_number"])
-    org_kept = orgs["project_number"].isin(kept)
-    project_number = projects_raw["id"].str.strip()
-    project_kept = project_number.isin(kept)
 
-    exclusions = [
-        excluded_rows(orgs_raw.loc[~org_kept], NO_NORWEGIAN_PARTICIPANT.rule_id,
-                      "project " + orgs.loc[~org_kept, "project_number"] + " has no Norwegian participant"),
-        excluded_rows(projects_raw.loc[~project_kept], NO_NORWEGIAN_PARTICIPANT.rule_id,
-                      "project " + project_number[~project_kept] + " has no Norwegian participant"),
-    ]
-
-    # The project row each kept project is published from: its first row (later ones are duplicates).
-    project_rows = projects_raw.loc[project_kept].assign(number=project_number[project_kept])
-    first_row = project_rows.drop_duplicates("number").set_index("number")
-    joined = []
-    for name in REFERENCE_TABLES:
-        rows = tables[name]
-        number = rows["projectID"].str.strip()
-        joins = number.isin(first_row.index)
-        exclusions.append(excluded_rows(rows.loc[~joins], REFERENCE_WITHOUT_KEPT_PROJECT.rule_id,
-                                        name + " row of project " + number[~joins].fillna("(empty)")
-                                        + ", which is not kept or has no project row"))
-        joined.append(joined_rows(rows.loc[joins], first_row.loc[number[joins]]))
-
-    # Project context every award of the project carries; None where the project row was not delivered.
-    context = pd.DataFrame({
-        "project_number": project_number,
+def _project_context(projects_raw: pd.DataFrame) -> pd.DataFrame:
+    """Per project number (first row wins): what every award of the project carries."""
+    return pd.DataFrame({
+        "project_number": projects_raw["id"].str.strip(),
         "title": projects_raw["title"].map(blank_to_none),
         "programme": [_programme(f, s) for f, s in zip(projects_raw["frameworkProgramme"], projects_raw["fundingScheme"])],
         "status": _text(projects_raw["status"]),
         "award_date": projects_raw["ecSignatureDate"].map(lambda v: parse_date(v, DATE_FORMATS)),
-    }).drop_duplicates("project_number").set_index("project_number").astype(object)
+    }, index=projects_raw.index).drop_duplicates("project_number").set_index("project_number").astype(object)
 
-    award_rows = org_kept & (orgs["country_code"] == NORWAY) & orgs["ec_contribution_given"] & (orgs["ec_contribution"] != 0)
-    won = orgs.loc[award_rows]
-    award_context = context.reindex(won["project_number"])
-    award_context = award_context.where(award_context.notna(), None)
-    award_date = award_context["award_date"].to_numpy()
-    awards = pd.DataFrame({
+
+def _awards(won: pd.DataFrame, won_raw: pd.DataFrame, context: pd.DataFrame) -> pd.DataFrame:
+    """One award per Norwegian participant with an EC contribution; None where no project row came."""
+    of_project = context.reindex(won["project_number"])
+    of_project = of_project.where(of_project.notna(), None)
+    award_date = of_project["award_date"].to_numpy()
+    return pd.DataFrame({
         "award_id": f"{SOURCE_ID}:" + won["key"],
         "source_id": SOURCE_ID,
         "funder": FUNDER,
         "project_id": f"{PROJECT_NAMESPACE}:" + won["project_number"],
-        "title": award_context["title"].to_numpy(),
+        "title": of_project["title"].to_numpy(),
         "instrument": "grant",
-        "programme": award_context["programme"].to_numpy(),
-        "status": award_context["status"].to_numpy(),
+        "programme": of_project["programme"].to_numpy(),
+        "status": of_project["status"].to_numpy(),
         "recipient_name": won["name"],
         "recipient_orgnr": won["orgnr"],
         "recipient_orgnr_raw": won["orgnr_raw"],
@@ -267,17 +243,16 @@ def to_canonical(raw: pd.DataFrame) -> Canonical:
         "award_date": award_date,
         "award_date_basis": "contract_signature_date",
         "award_year": [_year(d) for d in award_date],
-        "source_file": orgs_raw.loc[award_rows, "source_file"],
-        "source_row": orgs_raw.loc[award_rows, "source_row"],
-        "source_sha256": orgs_raw.loc[award_rows, "source_sha256"],
+        **_lineage(won_raw),
     })
 
-    members = orgs.loc[org_kept]
-    participants = pd.DataFrame({
+
+def _participants(members: pd.DataFrame, members_raw: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
         "participant_id": f"{SOURCE_ID}:" + members["key"],
         "source_id": SOURCE_ID,
         "project_id": f"{PROJECT_NAMESPACE}:" + members["project_number"],
-        # org-id.guide: NO-BRC for Norwegian units, XI-PIC (the EU's Participant Identification Code) abroad.
+        # org-id.guide: NO-BRC for Norwegian units, XI-PIC (the EU's Participant Identification Code) otherwise.
         "participant_org_id": ("NO-BRC-" + members["orgnr"]).fillna("XI-PIC-" + members["organisation_id"]),
         "participant_name": members["name"],
         "participant_orgnr": members["orgnr"],
@@ -286,21 +261,23 @@ def to_canonical(raw: pd.DataFrame) -> Canonical:
         "amount_original": members["ec_contribution"],
         "currency_original": "EUR",
         "total_cost": members["total_cost"],
-        "source_file": orgs_raw.loc[org_kept, "source_file"],
-        "source_row": orgs_raw.loc[org_kept, "source_row"],
-        "source_sha256": orgs_raw.loc[org_kept, "source_sha256"],
+        **_lineage(members_raw),
     })
 
-    coordinators = orgs.loc[org_kept & (orgs["role"] == "coordinator")].drop_duplicates("project_number")
-    coordinator = coordinators.set_index("project_number").reindex(project_number[project_kept])
-    references = _reference_columns(tables).reindex(project_number[project_kept])
-    kept_rows = projects_raw.loc[project_kept]
-    projects = pd.DataFrame({
-        "project_id": f"{PROJECT_NAMESPACE}:" + project_number[project_kept],
+
+def _projects(kept_rows: pd.DataFrame, members: pd.DataFrame, references: pd.DataFrame,
+              context: pd.DataFrame) -> pd.DataFrame:
+    """One row per kept project row, with its coordinator as recipient and its reference columns."""
+    number = kept_rows["id"].str.strip()
+    coordinator = (members.loc[members["role"] == "coordinator"].drop_duplicates("project_number")
+                   .set_index("project_number").reindex(number))
+    references = references.reindex(number)
+    return pd.DataFrame({
+        "project_id": f"{PROJECT_NAMESPACE}:" + number,
         "source_id": SOURCE_ID,
         "funder": FUNDER,
         "title": kept_rows["title"].map(blank_to_none),
-        "programme": context["programme"].reindex(project_number[project_kept]).to_numpy(),
+        "programme": context["programme"].reindex(number).to_numpy(),
         "status": _text(kept_rows["status"]),
         "start_year": kept_rows["startDate"].map(lambda v: _year(parse_date(v, DATE_FORMATS))),
         "end_year": kept_rows["endDate"].map(lambda v: _year(parse_date(v, DATE_FORMATS))),
@@ -311,12 +288,46 @@ def to_canonical(raw: pd.DataFrame) -> Canonical:
         "topic_title": references["topic_title"].to_numpy(),
         "legal_basis": references["legal_basis"].to_numpy(),
         "science_fields": references["science_fields"].to_numpy(),
-        "source_file": kept_rows["source_file"],
-        "source_row": kept_rows["source_row"],
-        "source_sha256": kept_rows["source_sha256"],
+        **_lineage(kept_rows),
     })
+
+
+def to_canonical(raw: pd.DataFrame) -> Canonical:
+    tables = _split(raw)
+    orgs_raw, projects_raw = tables["organization"], tables["project"]
+    orgs = organisation_values(orgs_raw)
+    kept = set(orgs.loc[orgs["country_code"] == NORWAY, "project_number"])
+    org_kept = orgs["project_number"].isin(kept)
+    project_number = projects_raw["id"].str.strip()
+    project_kept = project_number.isin(kept)
+    exclusions = [
+        excluded_rows(orgs_raw.loc[~org_kept], NO_NORWEGIAN_PARTICIPANT.rule_id,
+                      "project " + orgs.loc[~org_kept, "project_number"] + " has no Norwegian participant"),
+        excluded_rows(projects_raw.loc[~project_kept], NO_NORWEGIAN_PARTICIPANT.rule_id,
+                      "project " + project_number[~project_kept] + " has no Norwegian participant"),
+    ]
+
+    # Reference rows join the row a kept project is published from: its first (later ones are duplicates).
+    published_from = (projects_raw.loc[project_kept].assign(number=project_number[project_kept])
+                      .drop_duplicates("number").set_index("number"))
+    joined = []
+    for name in REFERENCE_TABLES:
+        rows = tables[name]
+        number = rows["projectID"].str.strip()
+        joins = number.isin(published_from.index)
+        exclusions.append(excluded_rows(rows.loc[~joins], REFERENCE_WITHOUT_KEPT_PROJECT.rule_id,
+                                        name + " row of project " + number[~joins].fillna("(empty)")
+                                        + ", which is not kept or has no project row"))
+        joined.append(joined_rows(rows.loc[joins], published_from.loc[number[joins]]))
+
+    context = _project_context(projects_raw)
+    won = org_kept & (orgs["country_code"] == NORWAY) & orgs["ec_contribution_given"] & (orgs["ec_contribution"] != 0)
     return Canonical(
-        tables={"awards": awards, "projects": projects, "participants": participants},
+        tables={
+            "awards": _awards(orgs.loc[won], orgs_raw.loc[won], context),
+            "projects": _projects(projects_raw.loc[project_kept], orgs.loc[org_kept], _reference_columns(tables), context),
+            "participants": _participants(orgs.loc[org_kept], orgs_raw.loc[org_kept]),
+        },
         exclusions=pd.concat(exclusions, ignore_index=True),
         joined=pd.concat(joined, ignore_index=True),
     )

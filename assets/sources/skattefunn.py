@@ -21,20 +21,20 @@ Older layout (the yearly lists up to mid-2024): numbers kept as numbers, places 
 Newer layout (from the 2024 lists): codes as text (leading zeros kept) or as numbers shown with a zero-padded
 format, real dates.
 
-| column                | content                                 |
-|-----------------------|-----------------------------------------|
-| `Prosjektnummer`      | project number                          |
-| `Tittel`              | project title                           |
+| column                | content                                     |
+|-----------------------|---------------------------------------------|
+| `Prosjektnummer`      | project number                              |
+| `Tittel`              | project title                               |
 | `Organisasjonsnummer` | organisation number (text, may hold spaces) |
-| `Virksomhet`          | company name                            |
-| `Kommunenummer`       | kommune number (2024 structure)         |
-| `Kommune`             | kommune name                            |
-| `Fylkesnummer`        | fylke number                            |
-| `Fylke`               | fylke name                              |
-| `Godkjent dato`       | date of approval                        |
-| `Prosjektstart`       | project start date                      |
-| `Prosjektslutt`       | project end date                        |
-| `Status`              | as above                                |
+| `Virksomhet`          | company name                                |
+| `Kommunenummer`       | kommune number (2024 structure)             |
+| `Kommune`             | kommune name                                |
+| `Fylkesnummer`        | fylke number                                |
+| `Fylke`               | fylke name                                  |
+| `Godkjent dato`       | date of approval                            |
+| `Prosjektstart`       | project start date                          |
+| `Prosjektslutt`       | project end date                            |
+| `Status`              | as above                                    |
 
 Mapping: an approval (``Godkjent``, ``Aktiv`` or ``Avsluttet``) is an award ``skattefunn:<Prosjektnummer>``
 of project ``skattefunn:<Prosjektnummer>``; other statuses (``Avslått``, ``Trukket``, ...) are applications,
@@ -44,7 +44,8 @@ the older layout gives only the year (``award_date`` empty, basis ``approval_yea
 The 2024 lists overlap: the full-year list repeats projects of the mid-year one. The same project number in
 more than one file is kept from the file read first (files are read in name order, so name them by date) and
 every later copy is excluded under ``skattefunn.duplicate_across_files``; award ids and lineage then stay put
-when a later list repeats a project.
+when a later list repeats a project. A number repeated within one file is a data error, not an overlap: the
+rule ``awards.award_id.unique`` quarantines the second copy.
 """
 
 from __future__ import annotations
