@@ -14,7 +14,7 @@ from pipelines.metadata import TABLES, staged
 from pipelines.resources import InnofundPaths
 from pipelines.storage import sha256_file, write_json, write_parquet
 
-from .sources.base import Source, UnreadableFile
+from .sources.base import Canonical, RawRecords, Source, UnreadableFile
 from .sources.parsing import describe_head
 
 LINEAGE_COLUMNS = ("source_file", "source_row", "source_sha256", "read_rule", "read_text")
@@ -53,8 +53,9 @@ def landing_files(landing_dir: Path, source_id: str) -> list[Path]:
     return files
 
 
-def read_file(source: Source, path: Path) -> tuple[pa.Table | None, FileReport]:
-    """Read one landing file into a raw table: every value as text, plus lineage."""
+def read_file(source: Source, path: Path) -> tuple[list[pa.Table], list[FileReport]]:
+    """Read one landing file into raw tables: every value as text, plus lineage. A file gives one table and
+    one report; an archive gives one of each per member, named ``archive.zip!member``."""
     digest = sha256_file(path)
     try:
         with open(path, "rb") as handle:
@@ -63,7 +64,17 @@ def read_file(source: Source, path: Path) -> tuple[pa.Table | None, FileReport]:
             raise UnreadableFile(f"{path.name}: not recognised as a {source.source_id} file: {describe_head(head)}")
         records = source.read(path)
     except UnreadableFile as exc:
-        return None, FileReport(source.source_id, path.name, digest, "unreadable", str(exc), 0)
+        return [], [FileReport(source.source_id, path.name, digest, "unreadable", str(exc), 0)]
+    tables, reports = [], []
+    for part in records if isinstance(records, list) else [records]:
+        name = f"{path.name}!{part.member}" if part.member else path.name
+        tables.append(raw_table(part, name, digest))
+        reports.append(FileReport(source.source_id, name, digest, "ok", None, len(part), part.encoding))
+    return tables, reports
+
+
+def raw_table(records: RawRecords, source_file: str, digest: str) -> pa.Table:
+    """One file's (or archive member's) records as a raw table: every value as text, plus lineage."""
     n = len(records)
     columns: dict[str, list] = {name: [None] * n for name in records.columns}
     for i, row in enumerate(records.rows):
@@ -77,23 +88,22 @@ def read_file(source: Source, path: Path) -> tuple[pa.Table | None, FileReport]:
         text[row_number - 1] = raw_text
     arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
     arrays.update({
-        "source_file": pa.array([path.name] * n, pa.string()),
+        "source_file": pa.array([source_file] * n, pa.string()),
         "source_row": pa.array(range(1, n + 1), pa.int64()),
         "source_sha256": pa.array([digest] * n, pa.string()),
         "read_rule": pa.array(rule, pa.string()),
         "read_text": pa.array(text, pa.string()),
     })
-    return pa.table(arrays), FileReport(source.source_id, path.name, digest, "ok", None, n, records.encoding)
+    return pa.table(arrays)
 
 
 def read_landing(source: Source, files: list[Path]) -> tuple[pa.Table, list[FileReport]]:
     """All of a source's landing files as one raw table (columns united across files)."""
     tables, reports = [], []
     for path in files:
-        table, report = read_file(source, path)
-        reports.append(report)
-        if table is not None:
-            tables.append(table)
+        file_tables, file_reports = read_file(source, path)
+        tables.extend(file_tables)
+        reports.extend(file_reports)
     if not tables:
         empty = {name: pa.array([], pa.string()) for name in LINEAGE_COLUMNS}
         empty["source_row"] = pa.array([], pa.int64())
@@ -106,6 +116,7 @@ class Staged:
     tables: dict[str, pd.DataFrame]
     exclusions: pd.DataFrame
     read_quarantine: pd.DataFrame
+    joined: pd.DataFrame
 
 
 def stage(source: Source, raw: pd.DataFrame) -> Staged:
@@ -121,11 +132,15 @@ def stage(source: Source, raw: pd.DataFrame) -> Staged:
         "raw_record": raw.loc[malformed, "read_text"],
     })
     good = raw.loc[~malformed].reset_index(drop=True)
-    canonical = source.to_canonical(good)
+    # A source without records this run (no landing files) stages nothing, rather than mapping no columns.
+    canonical = source.to_canonical(good) if len(good) else Canonical(tables={})
     tables = {name: conform(staged(TABLES[name]).column_names, frame) for name, frame in canonical.tables.items()}
     exclusions = canonical.exclusions.assign(source_id=source.source_id)[
         ["source_id", "source_file", "source_row", "rule_id", "reason"]]
-    return Staged(tables=tables, exclusions=exclusions.reset_index(drop=True), read_quarantine=read_quarantine.reset_index(drop=True))
+    joined = canonical.joined.assign(source_id=source.source_id)[
+        ["source_id", "source_file", "source_row", "target_file", "target_row"]]
+    return Staged(tables=tables, exclusions=exclusions.reset_index(drop=True),
+                  read_quarantine=read_quarantine.reset_index(drop=True), joined=joined.reset_index(drop=True))
 
 
 def conform(columns: list[str], frame: pd.DataFrame) -> pd.DataFrame:
@@ -176,16 +191,19 @@ def source_assets(source: Source) -> list[dg.AssetsDefinition]:
         raw = pq.read_table(raw_dir(paths, sid) / "records.parquet").to_pandas()
         result = stage(source, raw)
         out = staging_dir(paths, sid)
+        for stale in out.glob("*.parquet"):  # tables an earlier run staged must not outlive their landing files
+            stale.unlink()
         for name, frame in result.tables.items():
             schema = staged(TABLES[name]).arrow_schema(nullable=True)
             write_parquet(out / f"{name}.parquet", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
         write_parquet(out / "exclusions.parquet", pa.Table.from_pandas(result.exclusions, preserve_index=False))
         write_parquet(out / "read_quarantine.parquet", pa.Table.from_pandas(result.read_quarantine, preserve_index=False))
+        write_parquet(out / "joined.parquet", pa.Table.from_pandas(result.joined, preserve_index=False))
         counts = {name: len(frame) for name, frame in result.tables.items()}
-        context.log.info(f"staged {counts}, excluded {len(result.exclusions)}, "
+        context.log.info(f"staged {counts}, excluded {len(result.exclusions)}, joined {len(result.joined)}, "
                          f"malformed {len(result.read_quarantine)}")
         return dg.MaterializeResult(metadata={**{f"rows_{k}": v for k, v in counts.items()},
-                                              "excluded": len(result.exclusions),
+                                              "excluded": len(result.exclusions), "joined": len(result.joined),
                                               "malformed": len(result.read_quarantine)})
 
     return [raw_asset, staging_asset]

@@ -49,7 +49,8 @@ def quality_tables(paths: InnofundPaths) -> dict[str, pd.DataFrame]:
     exclusions = pd.concat([_frames(paths, "exclusions"),
                             *(pq.read_table(core / f"exclusions_{t}.parquet").to_pandas() for t in ("awards", "projects"))],
                            ignore_index=True)
-    reconciliation = reconcile(files, published, quarantine, exclusions)
+    joined = _frames(paths, "joined").reindex(columns=["source_id", "source_file", "source_row", "target_file", "target_row"])
+    reconciliation = reconcile(files, published, quarantine, exclusions, joined)
     results = {t: read_json(core / f"rule_counts_{t}.json") for t in ("awards", "projects")}
     extra_counts = {**quarantine["rule_ids"].str.split(";").explode().value_counts().to_dict(),
                     **exclusions["rule_id"].value_counts().to_dict()}

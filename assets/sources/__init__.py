@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import forskningsradet_soknader
+from . import cordis_projects, forskningsradet_soknader, skattefunn
 from .base import Canonical, RawRecords, Source, UnreadableFile
 
 SOURCES: dict[str, Source] = {
     module.SOURCE.source_id: module.SOURCE
-    for module in (forskningsradet_soknader,)
+    for module in (forskningsradet_soknader, cordis_projects, skattefunn)
 }
 
 __all__ = ["SOURCES", "Canonical", "RawRecords", "Source", "UnreadableFile"]

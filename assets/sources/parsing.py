@@ -1,14 +1,20 @@
-"""Parsing helpers every source shares: encodings, delimited records, codes, numbers and dates."""
+"""Parsing helpers every source shares: encodings, delimited records, spreadsheets, archives, codes, numbers
+and dates."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date, datetime
+import warnings
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime, time
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 from stdnum.no import orgnr as stdnum_orgnr
 
 from .base import RawRecords, UnreadableFile
@@ -44,14 +50,15 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
 
 
 # --- delimited text ----------------------------------------------------------
-def read_delimited(
-    path: Path,
+def parse_delimited(
+    data: bytes,
+    name: str,
     delimiter: str,
     quoted: bool = True,
     expected_columns: int | None = None,
     backslash_escapes_suspect: bool = False,
 ) -> RawRecords:
-    """Read a delimited file record by record, never shifting a column.
+    """Parse a delimited file's bytes record by record, never shifting a column (``name`` is for errors).
 
     A record whose field count differs from the header's is kept as a problem, with its raw text, so that
     nothing is lost and nothing is misread. With ``quoted=False`` quotes are ordinary characters: the
@@ -59,7 +66,7 @@ def read_delimited(
     ``backslash_escapes_suspect`` a field holding both a backslash and a quote is taken as a ``\\"`` escape
     that RFC 4180 cannot read back; the record is kept as a problem rather than published garbled.
     """
-    text, encoding = decode_text(path.read_bytes(), path.name)
+    text, encoding = decode_text(data, name)
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=delimiter,
@@ -70,13 +77,13 @@ def read_delimited(
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
-        raise UnreadableFile(f"{path.name}: no header row") from exc
+        raise UnreadableFile(f"{name}: no header row") from exc
     header = [h.strip().lstrip("\ufeff") for h in header]
     width = len(header)
     if width < 2:
-        raise UnreadableFile(f"{path.name}: header has {width} column; expected {delimiter!r}-delimited text")
+        raise UnreadableFile(f"{name}: header has {width} column; expected {delimiter!r}-delimited text")
     if expected_columns and width != expected_columns:
-        raise UnreadableFile(f"{path.name}: header has {width} columns; expected {expected_columns}")
+        raise UnreadableFile(f"{name}: header has {width} columns; expected {expected_columns}")
     rows: list[list[str] | None] = []
     problems: dict[int, tuple[str, str]] = {}
     try:
@@ -95,8 +102,103 @@ def read_delimited(
                     f"{len(record)} fields where the header has {width}: " + delimiter.join(record),
                 )
     except csv.Error as exc:
-        raise UnreadableFile(f"{path.name}: record {len(rows) + 1}: {exc}") from exc
+        raise UnreadableFile(f"{name}: record {len(rows) + 1}: {exc}") from exc
     return RawRecords(columns=header, rows=rows, problems=problems, encoding=encoding)
+
+
+def read_delimited(path: Path, delimiter: str, **options) -> RawRecords:
+    """Read a delimited landing file; see ``parse_delimited`` for the options."""
+    return parse_delimited(path.read_bytes(), path.name, delimiter, **options)
+
+
+# --- spreadsheets and archives ------------------------------------------------------
+XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, InvalidFileException)
+_ZERO_PADDED = re.compile(r"^0+$")
+
+
+def cell_text(cell) -> str:
+    """A cell's value as text, as Excel shows it: dates ISO, whole numbers without ``.0``, codes padded by
+    their number format (``301`` shown with format ``0000`` is ``0301``), text untouched."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        fmt = cell.number_format or ""
+        return str(value).zfill(len(fmt)) if _ZERO_PADDED.match(fmt) else str(value)
+    if isinstance(value, float):
+        return f"{value:.15g}"  # Excel keeps 15 significant digits: 0.1 + 0.2 shows as 0.3
+    return str(value)
+
+
+def read_xlsx(source: Path | bytes, sheet: str | None = None, name: str | None = None) -> RawRecords:
+    """Read one sheet of an xlsx workbook (a path, or bytes such as a zip member) as text records.
+
+    The first row is the header; every cell is text as Excel shows it (see ``cell_text``), empty cells are
+    ``""``. Entirely empty rows are skipped, like blank lines. A column without a header is dropped when it is
+    empty and named ``column_<n>`` when it holds values, so nothing is lost. ``sheet=None`` reads the first.
+    """
+    name = name or (source.name if isinstance(source, Path) else "workbook")
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Workbook contains no default style"
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except XLSX_ERRORS as exc:
+        raise UnreadableFile(f"{name}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise UnreadableFile(f"{name}: no sheet {sheet!r}; the workbook has {workbook.sheetnames}")
+        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        worksheet.reset_dimensions()  # some writers declare a too-small range; read what is there
+        try:
+            rows = [[cell_text(c) for c in row] for row in worksheet.iter_rows()]
+        except XLSX_ERRORS as exc:
+            raise UnreadableFile(f"{name}: sheet {worksheet.title!r} cannot be read ({exc})") from exc
+    finally:
+        workbook.close()
+    rows = [r for r in rows if any(v.strip() for v in r)]
+    if not rows:
+        raise UnreadableFile(f"{name}: sheet {worksheet.title!r} is empty")
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    header, records = [h.strip() for h in rows[0]], rows[1:]
+    keep = [i for i, h in enumerate(header) if h or any(r[i] for r in records)]
+    columns = [header[i] or f"column_{i + 1}" for i in keep]
+    if len(set(columns)) != len(columns):
+        raise UnreadableFile(f"{name}: sheet {worksheet.title!r} repeats a column name: {columns}")
+    return RawRecords(columns=columns, rows=[[r[i] for i in keep] for r in records], encoding="xlsx")
+
+
+def zip_members(path: Path, max_bytes: int = 2**31) -> Iterator[tuple[str, bytes]]:
+    """The files inside a zip archive, as (member name, bytes), read in memory: nothing is extracted."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile(f"{path.name}: not a readable zip archive ({exc})") from exc
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            if info.file_size > max_bytes:
+                raise UnreadableFile(f"{path.name}!{info.filename}: {info.file_size:,} bytes unpacked; "
+                                     f"larger than the {max_bytes:,} allowed")
+            try:
+                yield info.filename, archive.read(info)
+            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:  # CRC error, encrypted member
+                raise UnreadableFile(f"{path.name}!{info.filename}: cannot be unpacked ({exc})") from exc
+
+
+def is_zip(head: bytes) -> bool:
+    """True for a zip container (zip archives and xlsx workbooks alike)."""
+    return head.startswith(b"PK\x03\x04")
 
 
 def header_of(head: bytes) -> str:
@@ -131,6 +233,19 @@ def pad_code(value: object, width: int) -> str | None:
     if not _DIGITS.match(text) or len(text) > width or int(text) == 0:
         return None
     return text.zfill(width)
+
+
+# The EU writes Greece as EL and the United Kingdom as UK; ISO 3166-1 has GR and GB.
+EU_TO_ISO_COUNTRY = {"EL": "GR", "UK": "GB"}
+
+
+def iso_country(value: object) -> str | None:
+    """An ISO 3166-1 alpha-2 country code from an EU one (``EL`` -> ``GR``, ``UK`` -> ``GB``); None when blank."""
+    text = blank_to_none(value)
+    if text is None:
+        return None
+    code = text.strip().upper()
+    return EU_TO_ISO_COUNTRY.get(code, code)
 
 
 def clean_orgnr(value: object) -> str | None:

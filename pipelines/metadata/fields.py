@@ -53,6 +53,12 @@ _FIELDS = [
     Field("recipient_is_public_sector", "boolean", "True when the recipient's organisation form is public (KOMM, FYLK, STAT, ...)."),
     Field("recipient_match", "string", "How the recipient was identified: `orgnr`, `name` (normalised name match), `person` (pseudonymised) or `none`."),
     Field("recipient_match_confidence", "number", "Confidence of the recipient match, from 0 to 1.", minimum=0, maximum=1),
+    # EU project context (CORDIS reference tables)
+    Field("topic_code", "string", "Code of the call topic the project answers, for example `HORIZON-CL5-2022-D3-01-06` (CORDIS)."),
+    Field("topic_title", "string", "Title of the call topic the project answers (CORDIS topics table)."),
+    Field("legal_basis", "string", "Programme parts (legal basis) the project is funded under, as `code title`, separated by `; `, the main part first (CORDIS legalBasis table)."),
+    Field("science_fields", "string", "Fields of science of the project in the European Science Vocabulary, as paths such as `/natural sciences/biological sciences`, separated by `; ` (CORDIS euroSciVoc table)."),
+    Field("total_cost", "number", "Total eligible cost of the participation, in `currency_original` (CORDIS `totalCost`).", minimum=0),
     # participants
     Field("participant_id", "string", "Stable identifier of a participation: `<source_id>:<the source's own key>`.", required=True),
     Field("partnership_id", "string", "Identifier of an innovation partnership in the register."),

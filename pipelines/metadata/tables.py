@@ -63,7 +63,9 @@ PARTICIPANTS = Table(
     primary_key=("participant_id",),
     fields=_cols(
         "participant_id", "source_id", "project_id", "partnership_id", "participant_org_id", "participant_name",
-        "country_code", "role", "amount_original", "currency_original", "quality_flags", *LINEAGE,
+        "country_code", "role", "amount_original", "currency_original",
+        "total_cost",
+        "quality_flags", *LINEAGE,
     ),
 )
 
@@ -81,6 +83,7 @@ PROJECTS = Table(
     fields=_cols(
         "project_id", "source_id", "funder", "title", "programme", "status", "start_year", "end_year",
         "recipient_org_id", "recipient_name", "amount_applied", "kommune_code", "fylke_code",
+        "topic_code", "topic_title", "legal_basis", "science_fields",
         "quality_flags", *LINEAGE,
     ),
 )
