@@ -19,6 +19,7 @@ FRESHNESS_WINDOWS: dict[str, timedelta] = {
     "business_days": timedelta(days=4),
     "monthly": timedelta(days=35),
     "quarterly": timedelta(days=100),
+    "yearly": timedelta(days=400),
 }
 
 
