@@ -14,7 +14,7 @@ from pipelines.metadata import TABLES, staged
 from pipelines.resources import InnofundPaths
 from pipelines.storage import sha256_file, write_json, write_parquet
 
-from .sources.base import Source, UnreadableFile
+from .sources.base import Canonical, Source, UnreadableFile
 from .sources.parsing import describe_head
 
 LINEAGE_COLUMNS = ("source_file", "source_row", "source_sha256", "read_rule", "read_text")
@@ -121,7 +121,8 @@ def stage(source: Source, raw: pd.DataFrame) -> Staged:
         "raw_record": raw.loc[malformed, "read_text"],
     })
     good = raw.loc[~malformed].reset_index(drop=True)
-    canonical = source.to_canonical(good)
+    # A source without records (no landing files yet) stages no tables rather than mapping nothing.
+    canonical = source.to_canonical(good) if len(good) else Canonical(tables={})
     tables = {name: conform(staged(TABLES[name]).column_names, frame) for name, frame in canonical.tables.items()}
     exclusions = canonical.exclusions.assign(source_id=source.source_id)[
         ["source_id", "source_file", "source_row", "rule_id", "reason"]]
@@ -176,6 +177,9 @@ def source_assets(source: Source) -> list[dg.AssetsDefinition]:
         raw = pq.read_table(raw_dir(paths, sid) / "records.parquet").to_pandas()
         result = stage(source, raw)
         out = staging_dir(paths, sid)
+        for stale in out.glob("*.parquet"):  # a table this run does not stage must not linger from the last
+            if stale.stem not in result.tables and stale.stem not in ("exclusions", "read_quarantine"):
+                stale.unlink()
         for name, frame in result.tables.items():
             schema = staged(TABLES[name]).arrow_schema(nullable=True)
             write_parquet(out / f"{name}.parquet", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
