@@ -5,6 +5,9 @@ from __future__ import annotations
 from . import (
     forskningsradet_eu,
     forskningsradet_soknader,
+    innovasjon_norge_eos,
+    innovasjon_norge_rentestotte,
+    innovasjon_norge_tildelinger,
 )
 from .base import Canonical, RawRecords, Source, UnreadableFile
 
@@ -13,6 +16,9 @@ SOURCES: dict[str, Source] = {
     for module in (
         forskningsradet_soknader,
         forskningsradet_eu,
+        innovasjon_norge_tildelinger,
+        innovasjon_norge_eos,
+        innovasjon_norge_rentestotte,
     )
 }
 
