@@ -13,6 +13,8 @@ from assets.sources.parsing import decode_text
 def read_and_stage(source_id: str, path: Path) -> tuple[pd.DataFrame, Staged, FileReport]:
     """The raw records, the staged tables and the file report of one landing file."""
     table, report = read_file(SOURCES[source_id], path)
+    if isinstance(report, list):  # main's read_file (archives) gives one table and report per member
+        table, report = (table[0] if table else None), report[0]
     assert table is not None, report.read_problem
     raw = table.to_pandas()
     return raw, stage(SOURCES[source_id], raw), report
