@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .core import core_awards, core_checks, core_projects
+from .core import core_awards, core_checks, core_participants, core_projects
 from .ingest import source_assets
 from .publish import release
 from .quality import quality, reconciliation_balances
@@ -12,7 +12,7 @@ from .warehouse import warehouse
 
 def all_assets() -> list:
     sources = [a for source in SOURCES.values() for a in source_assets(source)]
-    return [*sources, core_awards, core_projects, quality, warehouse, release]
+    return [*sources, core_awards, core_projects, core_participants, quality, warehouse, release]
 
 
 def all_checks() -> list:

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from data_quality.evaluate import evaluate
 from data_quality.rules import rules_for
-from pipelines.metadata import TABLES, Table
+from pipelines.metadata import TABLES, Table, staged as staged_table
 from pipelines.resources import InnofundPaths
 from pipelines.storage import write_json, write_parquet
 
@@ -19,6 +19,7 @@ from .ingest import staging_dir
 from .sources import SOURCES
 
 PROJECT_WITHOUT_AWARD = "core.project_without_award"
+PARTICIPANT_WITHOUT_PROJECT = "core.participant_without_project"
 
 
 @dataclass
@@ -86,6 +87,31 @@ def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> C
                      result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True))
 
 
+def build_participants(staged: list[pd.DataFrame], project_ids: set[str]) -> CoreTable:
+    """Participants of published projects, from any source; the rest are excluded by a named rule.
+
+    A participant keeps the identifier its source gave (CORDIS's own scheme abroad); a Norwegian one without
+    gets ``NO-BRC-<orgnr>``.
+    """
+    frame = (pd.concat(staged, ignore_index=True) if staged
+             else staged_table(TABLES["participants"]).arrow_schema(nullable=True).empty_table().to_pandas())
+    result = evaluate(frame, rules_for("participants"))
+    accepted = result.accepted
+    in_project = accepted["project_id"].isin(project_ids)
+    orphans = accepted.loc[~in_project]
+    exclusions = pd.DataFrame({
+        "source_id": orphans["source_id"], "source_file": orphans["source_file"],
+        "source_row": orphans["source_row"], "rule_id": PARTICIPANT_WITHOUT_PROJECT,
+        "reason": "participant of a project that is not published",
+    })
+    published = accepted.loc[in_project]
+    brc = published["participant_orgnr"].map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
+    enriched = published.assign(participant_org_id=published["participant_org_id"].where(
+        published["participant_org_id"].notna(), brc))
+    return CoreTable(to_arrow(TABLES["participants"], enriched), _quarantine_rows(result.quarantined, "participants"),
+                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True))
+
+
 # --- Dagster wiring ------------------------------------------------------------------
 def _staged_frames(paths: InnofundPaths, table_name: str) -> list[pd.DataFrame]:
     frames = []
@@ -131,6 +157,16 @@ def core_projects(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Ma
     return _write_core(paths, "projects", core)
 
 
+@dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, core_projects],
+          description=TABLES["participants"].comment)
+def core_participants(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
+    project_ids = set(pq.read_table(paths.layer("core") / "projects.parquet", columns=["project_id"])
+                      .column("project_id").to_pylist())
+    core = build_participants(_staged_frames(paths, "participants"), project_ids)
+    context.log.info(f"participants: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
+    return _write_core(paths, "participants", core)
+
+
 def _core_check(table_name: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=asset, name=f"{table_name}_registry_suite", blocking=True,
                     description=f"Great Expectations suite generated from the registry declaration of `{table_name}`.")
@@ -146,4 +182,5 @@ def _core_check(table_name: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDe
     return check
 
 
-core_checks = [_core_check("awards", core_awards), _core_check("projects", core_projects)]
+core_checks = [_core_check("awards", core_awards), _core_check("projects", core_projects),
+               _core_check("participants", core_participants)]

@@ -21,7 +21,7 @@ from pipelines.metadata import DATA_MODEL_VERSION, TABLES, Table
 from pipelines.resources import InnofundPaths
 from pipelines.storage import sha256_file, write_json, write_parquet, write_text
 
-from .core import core_awards, core_projects
+from .core import core_awards, core_participants, core_projects
 from .quality import quality
 from .warehouse import warehouse
 
@@ -228,10 +228,10 @@ def dumps_csv(frame) -> str:
 
 
 # --- Dagster wiring ------------------------------------------------------------------
-PUBLISHED_CORE = ("awards", "projects")
+PUBLISHED_CORE = ("awards", "projects", "participants")
 
 
-@dg.asset(group_name="publish", kinds={"csv", "parquet"}, deps=[core_awards, core_projects, quality, warehouse],
+@dg.asset(group_name="publish", kinds={"csv", "parquet"}, deps=[core_awards, core_projects, core_participants, quality, warehouse],
           description="The versioned open-data release; `latest` switches only after it is written and verified.")
 def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     core, qual = paths.layer("core"), paths.layer("quality")

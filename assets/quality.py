@@ -13,7 +13,7 @@ from pipelines.metadata import TABLES
 from pipelines.resources import InnofundPaths
 from pipelines.storage import read_json, write_parquet
 
-from .core import PROJECT_WITHOUT_AWARD, core_awards, core_projects, to_arrow
+from .core import PARTICIPANT_WITHOUT_PROJECT, PROJECT_WITHOUT_AWARD, core_awards, core_participants, core_projects, to_arrow
 from .ingest import raw_dir, staging_dir
 from .sources import SOURCES
 from .sources.parsing import READ_BACKSLASH_ESCAPE, READ_MALFORMED
@@ -26,7 +26,11 @@ READER_RULES = [
      "expected": "\"\" escaping"},
     {"rule_id": PROJECT_WITHOUT_AWARD, "table": "projects", "severity": "exclusion", "category": "existence",
      "description": "A project is published only with at least one published award.", "expected": "an award"},
+    {"rule_id": PARTICIPANT_WITHOUT_PROJECT, "table": "participants", "severity": "exclusion", "category": "existence",
+     "description": "A participant is published only in a published project.", "expected": "a project"},
 ]
+# The core tables whose rows count as published, quarantined or excluded.
+CORE_TABLES = ("awards", "projects", "participants")
 
 
 def _frames(paths: InnofundPaths, name: str) -> pd.DataFrame:
@@ -42,16 +46,16 @@ def quality_tables(paths: InnofundPaths) -> dict[str, pd.DataFrame]:
     files = pd.DataFrame([r for sid in SOURCES for r in read_json(raw_dir(paths, sid) / "files.json", [])],
                          columns=["source_id", "source_file", "source_sha256", "read_status", "read_problem", "rows_read"])
     published = pd.concat([pq.read_table(core / f"{t}.parquet", columns=["source_id", "source_file", "source_row"])
-                           .to_pandas() for t in ("awards", "projects")], ignore_index=True)
+                           .to_pandas() for t in CORE_TABLES], ignore_index=True)
     quarantine = pd.concat([_frames(paths, "read_quarantine"),
-                            *(pq.read_table(core / f"quarantine_{t}.parquet").to_pandas() for t in ("awards", "projects"))],
+                            *(pq.read_table(core / f"quarantine_{t}.parquet").to_pandas() for t in CORE_TABLES)],
                            ignore_index=True)
     exclusions = pd.concat([_frames(paths, "exclusions"),
-                            *(pq.read_table(core / f"exclusions_{t}.parquet").to_pandas() for t in ("awards", "projects"))],
+                            *(pq.read_table(core / f"exclusions_{t}.parquet").to_pandas() for t in CORE_TABLES)],
                            ignore_index=True)
     joined = _frames(paths, "joined").reindex(columns=["source_id", "source_file", "source_row", "target_file", "target_row"])
     reconciliation = reconcile(files, published, quarantine, exclusions, joined)
-    results = {t: read_json(core / f"rule_counts_{t}.json") for t in ("awards", "projects")}
+    results = {t: read_json(core / f"rule_counts_{t}.json") for t in CORE_TABLES}
     extra_counts = {**quarantine["rule_ids"].str.split(";").explode().value_counts().to_dict(),
                     **exclusions["rule_id"].value_counts().to_dict()}
     exclusion_rules = [{"rule_id": r.rule_id, "table": "raw", "severity": "exclusion", "category": "existence",
@@ -61,7 +65,7 @@ def quality_tables(paths: InnofundPaths) -> dict[str, pd.DataFrame]:
     return {"reconciliation": reconciliation, "rules": rules, "quarantine": quarantine}
 
 
-@dg.asset(group_name="quality", kinds={"parquet"}, deps=[core_awards, core_projects],
+@dg.asset(group_name="quality", kinds={"parquet"}, deps=[core_awards, core_projects, core_participants],
           description="Reconciliation per landing file, figures per rule, and the quarantine.")
 def quality(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     tables = quality_tables(paths)

@@ -15,7 +15,7 @@ import duckdb
 from pipelines.metadata import TABLES, Table
 from pipelines.resources import InnofundPaths
 
-from .core import core_awards, core_projects
+from .core import core_awards, core_participants, core_projects
 from .quality import quality
 
 STORAGE_VERSION = "v1.4.0"
@@ -50,13 +50,14 @@ def build_warehouse(target: Path, tables: dict[Table, Path]) -> dict[str, int]:
 
 
 # --- Dagster wiring ------------------------------------------------------------------
-@dg.asset(group_name="warehouse", kinds={"duckdb"}, deps=[core_awards, core_projects, quality],
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, deps=[core_awards, core_projects, core_participants, quality],
           description="The analysts' DuckDB file: every core table, commented from the registry.")
 def warehouse(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     core, qual = paths.layer("core"), paths.layer("quality")
     counts = build_warehouse(paths.warehouse_file, {
         TABLES["awards"]: core / "awards.parquet",
         TABLES["projects"]: core / "projects.parquet",
+        TABLES["participants"]: core / "participants.parquet",
         TABLES["reconciliation"]: qual / "reconciliation.parquet",
     })
     context.log.info(f"warehouse: {counts}")

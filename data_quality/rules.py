@@ -97,6 +97,9 @@ WRITTEN_RULES = [
          "kommune_code IS NOT NULL AND fylke_code IS NOT NULL AND substr(kommune_code, 1, 2) <> fylke_code"),
     Rule("awards.title.missing", "awards", "warning", "existence",
          "The award names its project.", "not empty", "title IS NULL OR trim(title) = ''"),
+    Rule("awards.instrument.unclassified", "awards", "warning", "consistency",
+         "The funder's scheme maps to a known instrument (an unknown scheme gives `other`).", "not other",
+         "instrument = 'other'"),
     # projects
     Rule("projects.project_id.unique", "projects", "error", "consistency",
          "Each project id occurs once; later duplicates are quarantined.", "unique",
@@ -105,6 +108,10 @@ WRITTEN_RULES = [
          "A project does not end before it starts.", "end_year >= start_year", "end_year < start_year"),
     Rule("projects.title.missing", "projects", "warning", "existence",
          "The project has a title.", "not empty", "title IS NULL OR trim(title) = ''"),
+    # participants
+    Rule("participants.participant_id.unique", "participants", "error", "consistency",
+         "Each participant id occurs once; later duplicates are quarantined.", "unique",
+         _DUPLICATE.format(key="participant_id")),
 ]
 
 
@@ -112,7 +119,7 @@ def rules_for(table_name: str) -> list[Rule]:
     return [r for r in RULES if r.table == table_name]
 
 
-RULES: list[Rule] = [rule for name in ("awards", "projects") for rule in generated_rules(TABLES[name])] + WRITTEN_RULES
+RULES: list[Rule] = [rule for name in ("awards", "projects", "participants") for rule in generated_rules(TABLES[name])] + WRITTEN_RULES
 
 _ids = [r.rule_id for r in RULES]
 if len(_ids) != len(set(_ids)):

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from . import cordis_projects, forskningsradet_soknader, skattefunn
+from . import (
+    cordis_projects,
+    forskningsradet_eu,
+    forskningsradet_soknader,
+    innovasjon_norge_eos,
+    innovasjon_norge_rentestotte,
+    innovasjon_norge_tildelinger,
+    skattefunn,
+)
 from .base import Canonical, RawRecords, Source, UnreadableFile
 
 SOURCES: dict[str, Source] = {
     module.SOURCE.source_id: module.SOURCE
-    for module in (forskningsradet_soknader, cordis_projects, skattefunn)
+    for module in (
+        forskningsradet_soknader,
+        forskningsradet_eu,
+        innovasjon_norge_tildelinger,
+        innovasjon_norge_eos,
+        innovasjon_norge_rentestotte,
+        cordis_projects,
+        skattefunn,
+    )
 }
 
 __all__ = ["SOURCES", "Canonical", "RawRecords", "Source", "UnreadableFile"]

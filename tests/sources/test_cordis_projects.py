@@ -287,7 +287,7 @@ def test_full_context_awards_and_projects_are_published(full_run, orgs, norwegia
     assert projects["topic_title"].notna().sum() == 4  # the kept projects with a topics row
 
 
-@pytest.mark.xfail(reason="needs core_participants from sources-a", strict=False)
+
 def test_full_context_reconciles(full_run):
     # Foreign participants (and Norwegian ones without a contribution) are published only through the core
     # participants table, which the sources-a branch adds; until then their records have no fate.
