@@ -21,8 +21,9 @@ from pipelines.metadata.fields import COMPANY_ROLES, PARTNERSHIP_PHASES, PUBLIC_
 from pipelines.resources import InnofundPaths
 from pipelines.storage import write_json, write_parquet
 
+from .core import (STAGING_KEYS, CoreTable, _core_check, _quarantine_rows, _staged_frames, _write_core, core_awards,
+                   core_projects, to_arrow)
 from .sources.partnerships import slug
-from .core import STAGING_KEYS, CoreTable, _core_check, _quarantine_rows, _staged_frames, _write_core, core_awards, core_projects, to_arrow
 
 PROCUREMENT_NOT_INNOVATION = {
     "rule_id": "procurement.not_innovation_related", "table": "procurement", "severity": "exclusion",

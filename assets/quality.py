@@ -14,8 +14,8 @@ from pipelines.resources import InnofundPaths
 from pipelines.storage import read_json, write_parquet
 
 from .core import PROJECT_WITHOUT_AWARD, core_awards, core_projects, to_arrow
-from .outcomes import PROCUREMENT_NOT_INNOVATION, core_partnership_funding, core_partnerships, core_procurement
 from .ingest import raw_dir, staging_dir
+from .outcomes import PROCUREMENT_NOT_INNOVATION, core_partnership_funding, core_partnerships, core_procurement
 from .sources import SOURCES
 from .sources.parsing import READ_BACKSLASH_ESCAPE, READ_INVALID_STRUCTURE, READ_MALFORMED
 
