@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .core import core_awards, core_checks, core_participants, core_projects
 from .ingest import source_assets
+from .outcomes import outcome_assets, outcome_checks
 from .publish import release
 from .quality import quality, reconciliation_balances
 from .sources import SOURCES
@@ -12,8 +13,8 @@ from .warehouse import warehouse
 
 def all_assets() -> list:
     sources = [a for source in SOURCES.values() for a in source_assets(source)]
-    return [*sources, core_awards, core_projects, core_participants, quality, warehouse, release]
+    return [*sources, core_awards, core_projects, core_participants, *outcome_assets, quality, warehouse, release]
 
 
 def all_checks() -> list:
-    return [*core_checks, reconciliation_balances]
+    return [*core_checks, *outcome_checks, reconciliation_balances]

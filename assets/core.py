@@ -87,8 +87,9 @@ def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> C
                      result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True))
 
 
-def build_participants(staged: list[pd.DataFrame], project_ids: set[str]) -> CoreTable:
-    """Participants of published projects, from any source; the rest are excluded by a named rule.
+def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
+                       partnership_ids: frozenset[str] = frozenset()) -> CoreTable:
+    """Participants of published projects or partnerships, from any source; the rest are excluded by a named rule.
 
     A participant keeps the identifier its source gave (CORDIS's own scheme abroad); a Norwegian one without
     gets ``NO-BRC-<orgnr>``.
@@ -97,7 +98,7 @@ def build_participants(staged: list[pd.DataFrame], project_ids: set[str]) -> Cor
              else staged_table(TABLES["participants"]).arrow_schema(nullable=True).empty_table().to_pandas())
     result = evaluate(frame, rules_for("participants"))
     accepted = result.accepted
-    in_project = accepted["project_id"].isin(project_ids)
+    in_project = accepted["project_id"].isin(project_ids) | accepted["partnership_id"].isin(partnership_ids)
     orphans = accepted.loc[~in_project]
     exclusions = pd.DataFrame({
         "source_id": orphans["source_id"], "source_file": orphans["source_file"],
@@ -157,12 +158,15 @@ def core_projects(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Ma
     return _write_core(paths, "projects", core)
 
 
-@dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, core_projects],
+@dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, core_projects, dg.AssetKey("core_partnerships")],
           description=TABLES["participants"].comment)
 def core_participants(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
-    project_ids = set(pq.read_table(paths.layer("core") / "projects.parquet", columns=["project_id"])
-                      .column("project_id").to_pylist())
-    core = build_participants(_staged_frames(paths, "participants"), project_ids)
+    core_dir = paths.layer("core")
+    project_ids = set(pq.read_table(core_dir / "projects.parquet", columns=["project_id"]).column("project_id").to_pylist())
+    partnerships = core_dir / "partnerships.parquet"
+    partnership_ids = frozenset(pq.read_table(partnerships, columns=["partnership_id"]).column("partnership_id")
+                                .to_pylist()) if partnerships.is_file() else frozenset()
+    core = build_participants(_staged_frames(paths, "participants"), project_ids, partnership_ids)
     context.log.info(f"participants: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
     return _write_core(paths, "participants", core)
 

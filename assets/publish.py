@@ -19,9 +19,10 @@ import pyarrow.parquet as pq
 
 from pipelines.metadata import DATA_MODEL_VERSION, TABLES, Table
 from pipelines.resources import InnofundPaths
-from pipelines.storage import sha256_file, write_json, write_parquet, write_text
+from pipelines.storage import sha256_file, write_bytes, write_json, write_parquet, write_text
 
 from .core import core_awards, core_participants, core_projects
+from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
 from .quality import quality
 from .warehouse import warehouse
 
@@ -189,10 +190,12 @@ class ReleaseResult:
     files: list[Path]
 
 
-def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str], keep: int = 5) -> ReleaseResult:
+def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str], keep: int = 5,
+            extra_files: dict[str, Path] | None = None) -> ReleaseResult:
     """Write a release aside, verify it, and switch ``latest`` to it; an unchanged release is not repeated.
 
-    ``quality`` maps file names under ``quality/`` to their CSV text.
+    ``quality`` maps file names under ``quality/`` to their CSV text; ``extra_files`` maps paths in the release
+    to files to copy there as they are (for example ``ocds/releases.json``).
     """
     releases = publish_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
@@ -202,6 +205,8 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str],
         write_dataset(staging, ds)
     for name, text in quality.items():
         write_text(staging / "quality" / name, text)
+    for rel, source in (extra_files or {}).items():
+        write_bytes(staging / rel, source.read_bytes())
     previous = current_release(publish_dir)
     write_text(staging / DATA_FILES_MANIFEST, sha256sums(staging))
     changed = previous is None or data_fingerprint(previous) != data_fingerprint(staging)
@@ -228,10 +233,10 @@ def dumps_csv(frame) -> str:
 
 
 # --- Dagster wiring ------------------------------------------------------------------
-PUBLISHED_CORE = ("awards", "projects", "participants")
+PUBLISHED_CORE = ("awards", "projects", "participants", *OUTCOME_TABLES)
 
 
-@dg.asset(group_name="publish", kinds={"csv", "parquet"}, deps=[core_awards, core_projects, core_participants, quality, warehouse],
+@dg.asset(group_name="publish", kinds={"csv", "parquet"}, deps=[core_awards, core_projects, core_participants, *outcome_assets, quality, warehouse],
           description="The versioned open-data release; `latest` switches only after it is written and verified.")
 def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     core, qual = paths.layer("core"), paths.layer("quality")
@@ -241,7 +246,8 @@ def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Material
                                         [list(RECONCILIATION_COLUMNS)]),
         "rules.csv": dumps_csv(pq.read_table(qual / "rules.parquet").to_pandas()),
     }
-    result = publish(paths.publish_dir, datasets, quality_files, keep=paths.keep_releases)
+    extra_files = {rel: core / rel for rel in (OCDS_FILE,) if (core / rel).is_file()}
+    result = publish(paths.publish_dir, datasets, quality_files, keep=paths.keep_releases, extra_files=extra_files)
     context.log.info(f"release {result.version}: {'new' if result.new else 'unchanged'} at {result.path}")
     return dg.MaterializeResult(metadata={
         "version": result.version, "new_release": result.new,

@@ -15,8 +15,9 @@ from pipelines.storage import read_json, write_parquet
 
 from .core import PARTICIPANT_WITHOUT_PROJECT, PROJECT_WITHOUT_AWARD, core_awards, core_participants, core_projects, to_arrow
 from .ingest import raw_dir, staging_dir
+from .outcomes import PROCUREMENT_NOT_INNOVATION, core_partnership_funding, core_partnerships, core_procurement
 from .sources import SOURCES
-from .sources.parsing import READ_BACKSLASH_ESCAPE, READ_MALFORMED
+from .sources.parsing import READ_BACKSLASH_ESCAPE, READ_INVALID_STRUCTURE, READ_MALFORMED
 
 READER_RULES = [
     {"rule_id": READ_MALFORMED, "table": "raw", "severity": "error", "category": "format",
@@ -28,9 +29,14 @@ READER_RULES = [
      "description": "A project is published only with at least one published award.", "expected": "an award"},
     {"rule_id": PARTICIPANT_WITHOUT_PROJECT, "table": "participants", "severity": "exclusion", "category": "existence",
      "description": "A participant is published only in a published project.", "expected": "a project"},
+
+    {"rule_id": READ_INVALID_STRUCTURE, "table": "raw", "severity": "error", "category": "format",
+     "description": "A YAML or XML record has its documented shape (required keys, known codes, dates, ids).",
+     "expected": "docs/partnership-register.md; a notice id"},
+    PROCUREMENT_NOT_INNOVATION,
 ]
-# The core tables whose rows count as published, quarantined or excluded.
-CORE_TABLES = ("awards", "projects", "participants")
+# Core tables whose rows carry lineage and take part in reconciliation.
+RECONCILED_TABLES = ("awards", "projects", "participants", "partnerships", "partnership_funding", "procurement")
 
 
 def _frames(paths: InnofundPaths, name: str) -> pd.DataFrame:
@@ -46,16 +52,16 @@ def quality_tables(paths: InnofundPaths) -> dict[str, pd.DataFrame]:
     files = pd.DataFrame([r for sid in SOURCES for r in read_json(raw_dir(paths, sid) / "files.json", [])],
                          columns=["source_id", "source_file", "source_sha256", "read_status", "read_problem", "rows_read"])
     published = pd.concat([pq.read_table(core / f"{t}.parquet", columns=["source_id", "source_file", "source_row"])
-                           .to_pandas() for t in CORE_TABLES], ignore_index=True)
+                           .to_pandas() for t in RECONCILED_TABLES], ignore_index=True)
     quarantine = pd.concat([_frames(paths, "read_quarantine"),
-                            *(pq.read_table(core / f"quarantine_{t}.parquet").to_pandas() for t in CORE_TABLES)],
+                            *(pq.read_table(core / f"quarantine_{t}.parquet").to_pandas() for t in RECONCILED_TABLES)],
                            ignore_index=True)
     exclusions = pd.concat([_frames(paths, "exclusions"),
-                            *(pq.read_table(core / f"exclusions_{t}.parquet").to_pandas() for t in CORE_TABLES)],
+                            *(pq.read_table(core / f"exclusions_{t}.parquet").to_pandas() for t in RECONCILED_TABLES)],
                            ignore_index=True)
     joined = _frames(paths, "joined").reindex(columns=["source_id", "source_file", "source_row", "target_file", "target_row"])
     reconciliation = reconcile(files, published, quarantine, exclusions, joined)
-    results = {t: read_json(core / f"rule_counts_{t}.json") for t in CORE_TABLES}
+    results = {t: read_json(core / f"rule_counts_{t}.json") for t in RECONCILED_TABLES}
     extra_counts = {**quarantine["rule_ids"].str.split(";").explode().value_counts().to_dict(),
                     **exclusions["rule_id"].value_counts().to_dict()}
     exclusion_rules = [{"rule_id": r.rule_id, "table": "raw", "severity": "exclusion", "category": "existence",
@@ -65,7 +71,8 @@ def quality_tables(paths: InnofundPaths) -> dict[str, pd.DataFrame]:
     return {"reconciliation": reconciliation, "rules": rules, "quarantine": quarantine}
 
 
-@dg.asset(group_name="quality", kinds={"parquet"}, deps=[core_awards, core_projects, core_participants],
+@dg.asset(group_name="quality", kinds={"parquet"},
+          deps=[core_awards, core_projects, core_participants, core_partnerships, core_partnership_funding, core_procurement],
           description="Reconciliation per landing file, figures per rule, and the quarantine.")
 def quality(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     tables = quality_tables(paths)

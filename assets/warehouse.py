@@ -16,6 +16,7 @@ from pipelines.metadata import TABLES, Table
 from pipelines.resources import InnofundPaths
 
 from .core import core_awards, core_participants, core_projects
+from .outcomes import OUTCOME_TABLES, outcome_assets
 from .quality import quality
 
 STORAGE_VERSION = "v1.4.0"
@@ -50,7 +51,7 @@ def build_warehouse(target: Path, tables: dict[Table, Path]) -> dict[str, int]:
 
 
 # --- Dagster wiring ------------------------------------------------------------------
-@dg.asset(group_name="warehouse", kinds={"duckdb"}, deps=[core_awards, core_projects, core_participants, quality],
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, deps=[core_awards, core_projects, core_participants, *outcome_assets, quality],
           description="The analysts' DuckDB file: every core table, commented from the registry.")
 def warehouse(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     core, qual = paths.layer("core"), paths.layer("quality")
@@ -59,6 +60,7 @@ def warehouse(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Materi
         TABLES["projects"]: core / "projects.parquet",
         TABLES["participants"]: core / "participants.parquet",
         TABLES["reconciliation"]: qual / "reconciliation.parquet",
+        **{TABLES[name]: core / f"{name}.parquet" for name in OUTCOME_TABLES},
     })
     context.log.info(f"warehouse: {counts}")
     return dg.MaterializeResult(metadata={**{f"rows_{k}": v for k, v in counts.items()},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipelines.metadata import TABLES, Table, staged
+from pipelines.metadata.fields import PARTNERSHIP_PHASES
 
 SEVERITIES = ("error", "warning")
 CATEGORIES = ("existence", "format", "accuracy", "consistency", "cross-source")
@@ -63,6 +64,7 @@ def generated_rules(table: Table) -> list[Rule]:
 
 
 _DUPLICATE = "row_number() OVER (PARTITION BY {key} ORDER BY source_file, source_row) > 1"
+_PHASE_STARTS = "[" + ", ".join(f"{p}_start" for p in PARTNERSHIP_PHASES) + "]"
 
 WRITTEN_RULES = [
     # awards
@@ -112,6 +114,35 @@ WRITTEN_RULES = [
     Rule("participants.participant_id.unique", "participants", "error", "consistency",
          "Each participant id occurs once; later duplicates are quarantined.", "unique",
          _DUPLICATE.format(key="participant_id")),
+    # partnerships, their funding and procurement
+    Rule("partnerships.partnership_id.unique", "partnerships", "error", "consistency",
+         "Each partnership id occurs once in the register; later duplicates are quarantined.", "unique",
+         _DUPLICATE.format(key="partnership_id")),
+    Rule("partnerships.phases.order", "partnerships", "warning", "consistency",
+         "Phases start in the programme's order: need, dialogue, competition, development, procurement, "
+         "implementation.", "start dates ascending",
+         f"list_filter({_PHASE_STARTS}, lambda x: x IS NOT NULL) <> "
+         f"list_sort(list_filter({_PHASE_STARTS}, lambda x: x IS NOT NULL))"),
+    Rule("partnerships.outcome.before_need", "partnerships", "warning", "consistency",
+         "An outcome does not happen before the partnership's need phase started.", "outcome_date >= need_start",
+         "outcome_date < need_start"),
+    Rule("partnerships.companies.missing", "partnerships", "warning", "existence",
+         "A partnership past its competition phase names its companies.", "company_count > 0",
+         "company_count = 0 AND (development_start IS NOT NULL OR procurement_start IS NOT NULL)"),
+    Rule("partnership_funding.funding_id.unique", "partnership_funding", "error", "consistency",
+         "Each funding entry occurs once; later duplicates are quarantined.", "unique",
+         _DUPLICATE.format(key="funding_id")),
+    Rule("partnership_funding.award.unresolved", "partnership_funding", "warning", "cross-source",
+         "An award id the register cites names an award published in `awards`.", "a published award",
+         "funding_award_id IS NOT NULL AND NOT award_resolved"),
+    Rule("procurement.procurement_id.unique", "procurement", "error", "consistency",
+         "Each notice, lot and tender occurs once; a notice delivered twice is quarantined the second time.",
+         "unique", _DUPLICATE.format(key="procurement_id")),
+    Rule("procurement.buyer.orgnr_missing", "procurement", "warning", "existence",
+         "The notice names its buyer with a valid Norwegian organisation number.", "NO-BRC-<orgnr>",
+         "buyer_org_id IS NULL"),
+    Rule("procurement.award.value_missing", "procurement", "warning", "existence",
+         "An awarded tender has a value.", "a number", "tender_id IS NOT NULL AND awarded_value IS NULL"),
 ]
 
 
@@ -119,7 +150,8 @@ def rules_for(table_name: str) -> list[Rule]:
     return [r for r in RULES if r.table == table_name]
 
 
-RULES: list[Rule] = [rule for name in ("awards", "projects", "participants") for rule in generated_rules(TABLES[name])] + WRITTEN_RULES
+CHECKED_TABLES = ("awards", "projects", "participants", "partnerships", "partnership_funding", "procurement")
+RULES: list[Rule] = [rule for name in CHECKED_TABLES for rule in generated_rules(TABLES[name])] + WRITTEN_RULES
 
 _ids = [r.rule_id for r in RULES]
 if len(_ids) != len(set(_ids)):

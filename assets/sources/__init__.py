@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from . import (
     cordis_projects,
+    doffin_notices,
     forskningsradet_eu,
     forskningsradet_soknader,
     innovasjon_norge_eos,
     innovasjon_norge_rentestotte,
     innovasjon_norge_tildelinger,
+    partnerships,
     skattefunn,
 )
 from .base import Canonical, RawRecords, Source, UnreadableFile
@@ -23,6 +25,8 @@ SOURCES: dict[str, Source] = {
         innovasjon_norge_rentestotte,
         cordis_projects,
         skattefunn,
+        partnerships,
+        doffin_notices,
     )
 }
 

@@ -22,6 +22,7 @@ from .base import RawRecords, UnreadableFile
 
 READ_MALFORMED = "read.malformed_record"
 READ_BACKSLASH_ESCAPE = "read.backslash_escape"
+READ_INVALID_STRUCTURE = "read.invalid_structure"  # a YAML or XML record without the documented shape
 
 
 # --- bytes and encodings -----------------------------------------------------

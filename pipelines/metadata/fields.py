@@ -6,6 +6,18 @@ from .model import Field
 
 INSTRUMENTS = ("grant", "loan", "guarantee", "contract", "tax_deduction", "other")
 CURRENCIES = ("NOK", "EUR")
+# Innovation partnerships: the phases in order, the roles in the register, and the outcomes that can be observed.
+PARTNERSHIP_PHASES = {
+    "need": "need clarification (behovsavklaring)",
+    "dialogue": "market dialogue (markedsdialog)",
+    "competition": "competition (konkurranse): the notice and the choice of partners",
+    "development": "development (utvikling) with the chosen partners",
+    "procurement": "procurement (anskaffelse) of the developed solution",
+    "implementation": "implementation (implementering): the solution taken into use",
+}
+PUBLIC_ROLES = ("need_owner", "public_partner")
+COMPANY_ROLES = ("bidder", "partner", "supplier")
+OUTCOME_KINDS = ("follow_on_contract", "solution_in_use", "abandoned")
 
 _FIELDS = [
     # identity and lineage
@@ -82,6 +94,63 @@ _FIELDS = [
     Field("balanced", "boolean", "True when rows_read = rows_published + rows_quarantined + rows_excluded.", required=True),
     Field("rule_id", "string", "Identifier of a data-quality or exclusion rule.", required=True),
     Field("reason", "string", "Why the record was excluded, in words.", required=True),
+    # innovation partnerships
+    Field("sector", "string", "Sector of the need the partnership addresses (for example health and care, construction, transport), as the register gives it."),
+    Field("phase", "string", "Current phase of the partnership: the latest of need, dialogue, competition, development, procurement, implementation that has started.", enum=tuple(PARTNERSHIP_PHASES)),
+    *(Field(f"{phase}_start", "date", f"Start of the {words} phase.") for phase, words in PARTNERSHIP_PHASES.items()),
+    Field("outcome", "string", "The latest observed outcome: follow_on_contract (a follow-on contract awarded), solution_in_use (the solution taken into use) or abandoned; empty while none is observed.", enum=OUTCOME_KINDS),
+    Field("outcome_date", "date", "When the latest outcome happened."),
+    Field("public_participant_count", "integer", "Public organisations in the partnership (need owners and other public partners), counted once each.", minimum=0),
+    Field("company_count", "integer", "Companies in the partnership (bidders, partners, suppliers), counted once each.", minimum=0),
+    Field("notice_ids", "string", "Procurement notices or procedures the register links to the partnership, semicolon-separated."),
+    # partnership funding
+    Field("funding_id", "string", "Identifier of a funding entry: `partnerships:<partnership id>:funding:<n>`.", required=True),
+    Field("funding_year", "integer", "Year the funding was granted.", minimum=1990, maximum=2100),
+    Field("funding_award_id", "string", "The award the register cites for this funding (an `award_id`), kept as text even when no published award has it."),
+    Field("award_resolved", "boolean", "True when `funding_award_id` names an award published in `awards`."),
+    # procurement notices
+    Field("procurement_id", "string", "Identifier of a notice row: `doffin_notices:<notice id>:<lot id>[:<tender id>]`.", required=True),
+    Field("notice_id", "string", "Identifier of the notice: the eForms notice id (BT-701) or, in the older TED schema, the sender's document number.", required=True),
+    Field("notice_type", "string", "Kind of notice: contract_notice (a call for competition) or contract_award_notice (the result).", enum=("contract_notice", "contract_award_notice")),
+    Field("notice_schema", "string", "Schema the notice was written in: eforms (UBL) or ted (the older TED R2.0.9 forms).", enum=("eforms", "ted")),
+    Field("procedure_id", "string", "Identifier the notices of one procedure share: eForms ContractFolderID (BT-04), or the TED reference number."),
+    Field("notice_date", "date", "Date the notice was issued or dispatched (BT-05)."),
+    Field("notice_title", "string", "Title of the procurement as the notice gives it (Norwegian when the notice has it)."),
+    Field("buyer_org_id", "string", "The buyer's identifier, `NO-BRC-<orgnr>`, when the notice gives a valid orgnr."),
+    Field("buyer_name", "string", "The buyer's name as the notice gives it."),
+    Field("procedure_type", "string", "Procedure type code (BT-105, eForms codelist procurement-procedure-type); `innovation` is an innovation partnership. Old TED PT_* elements are mapped to the same codes."),
+    Field("procedure_type_label", "string", "Norwegian label of `procedure_type` from DFØ's eForms codelist."),
+    Field("is_innovation_partnership", "boolean", "True when the procedure is an innovation partnership (BT-105 `innovation`, or TED `PT_INNOVATION_PARTNERSHIP`)."),
+    Field("innovative_procurement", "string", "Innovative-procurement codes of the lot (BT-776, eForms codelist innovative-acquisition), semicolon-separated."),
+    Field("innovative_procurement_label", "string", "Norwegian labels of `innovative_procurement` from DFØ's eForms codelist, ` | `-separated."),
+    Field("lot_id", "string", "The lot within the notice (eForms `LOT-0001`, TED lot number); empty when the notice has no lots."),
+    Field("lot_title", "string", "Title of the lot."),
+    Field("estimated_value", "number", "Estimated value of the lot (BT-27), or of the procedure when it has a single lot, excluding VAT.", minimum=0),
+    Field("tender_id", "string", "The winning tender within the notice (eForms `TEN-0001`)."),
+    Field("supplier_org_id", "string", "The awarded supplier's identifier, `NO-BRC-<orgnr>`, when the notice gives a valid orgnr; for a group of tenderers, the group leader."),
+    Field("supplier_name", "string", "The awarded supplier's name as the notice gives it; for a group of tenderers, the group leader."),
+    Field("awarded_value", "number", "Value of the winning tender (BT-720), excluding VAT.", minimum=0),
+    Field("value_currency", "string", "ISO 4217 currency of `estimated_value` and `awarded_value`.", pattern="^[A-Z]{3}$"),
+    Field("contract_date", "date", "Date the contract was concluded (BT-145)."),
+    Field("link_method", "string", "How the notice was linked to `partnership_id`: notice_id (the register lists the notice or its procedure) or buyer_title (the buyer is a public partner and the titles match); empty when not linked.", enum=("notice_id", "buyer_title")),
+    # outcomes, in the manner of IATI results: subject -> indicator -> baseline, and target and actual per period
+    Field("outcome_id", "string", "Identifier of an outcome row: `<subject id>:<indicator>[:<period or n>]`.", required=True),
+    Field("subject_type", "string", "What the row is about: a funded project or an innovation partnership.", required=True, enum=("project", "partnership")),
+    Field("subject_id", "string", "The `project_id` or `partnership_id` the row is about.", required=True),
+    Field("indicator", "string", "What is measured: `status` (a project's status as its funder states it), `phase` and `outcome` (of a partnership), or an indicator code from the register.", required=True),
+    Field("indicator_title", "string", "The indicator in words."),
+    Field("unit", "string", "Unit of the values (for example `count`, `percent`, `NOK`); empty for status, phase and outcome rows."),
+    Field("baseline_value", "number", "Value of the indicator before the project or partnership (IATI baseline)."),
+    Field("baseline_year", "integer", "Year of the baseline.", minimum=1990, maximum=2100),
+    Field("period_start", "date", "First day of the period the target and actual refer to; for a phase its start, for an outcome its date."),
+    Field("period_end", "date", "Last day of the period; empty while a phase is still running."),
+    Field("target_value", "number", "Value aimed for in the period."),
+    Field("actual_value", "number", "Value achieved in the period; for a follow-on contract its value."),
+    Field("actual_text", "string", "The status, phase or outcome as text, for rows that are not measured in numbers."),
+    # headline figures
+    Field("figure", "string", "Name of the headline figure.", required=True),
+    Field("value", "number", "The figure, computed from the published tables at each run.", required=True),
+    Field("definition", "string", "What exactly is counted, and from which table.", required=True),
 ]
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

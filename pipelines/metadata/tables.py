@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .fields import FIELDS
+from .fields import FIELDS, PARTNERSHIP_PHASES
 from .model import Field, Table
 
 # Major version of the published data model: bump it when a published column is removed or changes meaning.
@@ -122,7 +122,115 @@ QUARANTINE = Table(
     published=False,
 )
 
+PARTNERSHIPS = Table(
+    name="partnerships",
+    title="Innovation partnerships",
+    title_nb="Innovasjonspartnerskap",
+    description=(
+        "Innovation partnerships between public bodies and companies, from the programme's register: the need, "
+        "the sector, when each phase started, the current phase, and what the partnership led to (a follow-on "
+        "contract, the solution taken into use, or abandoned)."
+    ),
+    description_nb=(
+        "Innovasjonspartnerskap mellom offentlige virksomheter og bedrifter, fra programmets register: behovet, "
+        "sektoren, når hver fase startet, gjeldende fase og hva partnerskapet førte til."
+    ),
+    grain="One row per innovation partnership in the register.",
+    primary_key=("partnership_id",),
+    fields=_cols(
+        "partnership_id", "source_id", "title", "sector", "phase",
+        *(f"{phase}_start" for phase in PARTNERSHIP_PHASES),
+        "outcome", "outcome_date", "public_participant_count", "company_count", "notice_ids",
+        "quality_flags", *LINEAGE,
+        required=("partnership_id", "title"),
+    ),
+)
+
+PARTNERSHIP_FUNDING = Table(
+    name="partnership_funding",
+    title="Funding of innovation partnerships",
+    title_nb="Finansiering av innovasjonspartnerskap",
+    description=(
+        "Money each innovation partnership received from Innovasjon Norge and other funders, as the register "
+        "records it, with the award it cites and whether that award is published in `awards`."
+    ),
+    description_nb="Midler hvert innovasjonspartnerskap fikk fra Innovasjon Norge og andre, med tildelingen det viser til.",
+    grain="One row per funding entry of a partnership in the register.",
+    primary_key=("funding_id",),
+    fields=_cols(
+        "funding_id", "partnership_id", "source_id", "funder", "programme", "amount_original", "currency_original",
+        "funding_year", "funding_award_id", "award_resolved", "quality_flags", *LINEAGE,
+        required=("partnership_id", "amount_original", "currency_original"),
+    ),
+    foreign_keys=(("partnership_id", "partnerships", "partnership_id"),),
+)
+
+PROCUREMENT = Table(
+    name="procurement",
+    title="Procurement notices of innovation partnerships and innovative procurement",
+    title_nb="Kunngjøringer av innovasjonspartnerskap og innovative anskaffelser",
+    description=(
+        "Contract notices and contract award notices (Doffin/TED, eForms or the older TED schema) that are "
+        "innovation partnerships, are marked as innovative procurement (BT-776), or belong to a partnership in "
+        "the register: the buyer, the procedure type, the lots, and the awarded suppliers and values."
+    ),
+    description_nb=(
+        "Kunngjøringer av konkurranse og tildeling som er innovasjonspartnerskap, innovative anskaffelser eller "
+        "hører til et partnerskap i registeret: oppdragsgiver, prosedyre, delkontrakter, leverandører og verdier."
+    ),
+    grain="One row per notice, lot and winning tender; a lot without a winner (or a contract notice) has one row.",
+    primary_key=("procurement_id",),
+    fields=_cols(
+        "procurement_id", "notice_id", "notice_type", "notice_schema", "source_id", "procedure_id", "notice_date",
+        "notice_title", "buyer_org_id", "buyer_name", "procedure_type", "procedure_type_label",
+        "is_innovation_partnership", "innovative_procurement", "innovative_procurement_label",
+        "lot_id", "lot_title", "estimated_value", "tender_id", "supplier_org_id", "supplier_name",
+        "awarded_value", "value_currency", "contract_date", "partnership_id", "link_method",
+        "quality_flags", *LINEAGE,
+        required=("notice_type", "notice_schema"),
+    ),
+    foreign_keys=(("partnership_id", "partnerships", "partnership_id"),),
+)
+
+OUTCOMES = Table(
+    name="outcomes",
+    title="Outcomes of funded projects and innovation partnerships",
+    title_nb="Resultater av finansierte prosjekter og innovasjonspartnerskap",
+    description=(
+        "What projects and partnerships led to, in the manner of IATI results: for each project or partnership, "
+        "its indicators with a baseline, and a target and an actual value per period. Also each project's status "
+        "as its funder states it (Forskningsrådet's phase, CORDIS's status), and each partnership's phases and "
+        "outcomes."
+    ),
+    description_nb=(
+        "Hva prosjekter og partnerskap førte til, etter IATI-mønster: indikatorer med utgangsverdi, mål og "
+        "oppnådd verdi per periode; samt status, faser og utfall."
+    ),
+    grain="One row per project or partnership, indicator and period (one row per phase, outcome or status).",
+    primary_key=("outcome_id",),
+    fields=_cols(
+        "outcome_id", "subject_type", "subject_id", "source_id", "indicator", "indicator_title", "unit",
+        "baseline_value", "baseline_year", "period_start", "period_end", "target_value", "actual_value",
+        "actual_text", *LINEAGE,
+    ),
+)
+
+HEADLINE_FIGURES = Table(
+    name="headline_figures",
+    title="Headline figures of the innovation-partnership programme",
+    title_nb="Nøkkeltall for innovasjonspartnerskap",
+    description=(
+        "The programme's headline figures (partnerships, public participants, companies involved, follow-on "
+        "contracts), computed from the published tables at every run, each with its definition."
+    ),
+    description_nb="Programmets nøkkeltall, beregnet fra de publiserte tabellene ved hver kjøring, hvert med definisjon.",
+    grain="One row per figure.",
+    primary_key=("figure",),
+    fields=_cols("figure", "value", "definition"),
+)
+
 TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE)}
+TABLES.update({t.name: t for t in (PARTNERSHIPS, PARTNERSHIP_FUNDING, PROCUREMENT, OUTCOMES, HEADLINE_FIGURES)})
 
 # What each source maps into before checks and enrichment: the core columns it can know, plus internal
 # columns that never leave the core layer (raw orgnr, names of places, the file's hash).
