@@ -40,6 +40,13 @@ def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(ordered, schema=table.arrow_schema(), preserve_index=False)
 
 
+def staged_frame(staged: list[pd.DataFrame], table_name: str) -> pd.DataFrame:
+    """All sources' staged rows of a table; with none, an empty frame with the staged columns and types."""
+    if staged:
+        return pd.concat(staged, ignore_index=True)
+    return staged_table(TABLES[table_name]).arrow_schema(nullable=True).empty_table().to_pandas()
+
+
 def _quarantine_rows(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     return pd.DataFrame({
         "source_id": frame["source_id"], "source_file": frame["source_file"], "source_row": frame["source_row"],
@@ -60,7 +67,7 @@ def enrich_awards(awards: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_awards(staged: list[pd.DataFrame]) -> CoreTable:
-    frame = pd.concat(staged, ignore_index=True) if staged else pd.DataFrame(columns=TABLES["awards"].column_names)
+    frame = staged_frame(staged, "awards")
     result = evaluate(frame, rules_for("awards"))
     accepted = enrich_awards(result.accepted)
     empty_exclusions = pd.DataFrame(columns=["source_id", "source_file", "source_row", "rule_id", "reason"])
@@ -70,7 +77,7 @@ def build_awards(staged: list[pd.DataFrame]) -> CoreTable:
 
 def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> CoreTable:
     """Projects with at least one published award; the rest are excluded by a named rule."""
-    frame = pd.concat(staged, ignore_index=True) if staged else pd.DataFrame(columns=TABLES["projects"].column_names)
+    frame = staged_frame(staged, "projects")
     result = evaluate(frame, rules_for("projects"))
     accepted = result.accepted
     funded = accepted["project_id"].isin(award_project_ids)
@@ -94,8 +101,7 @@ def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
     A participant keeps the identifier its source gave (CORDIS's own scheme abroad); a Norwegian one without
     gets ``NO-BRC-<orgnr>``.
     """
-    frame = (pd.concat(staged, ignore_index=True) if staged
-             else staged_table(TABLES["participants"]).arrow_schema(nullable=True).empty_table().to_pandas())
+    frame = staged_frame(staged, "participants")
     result = evaluate(frame, rules_for("participants"))
     accepted = result.accepted
     in_project = accepted["project_id"].isin(project_ids) | accepted["partnership_id"].isin(partnership_ids)

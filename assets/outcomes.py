@@ -21,7 +21,7 @@ from pipelines.metadata.fields import COMPANY_ROLES, PARTNERSHIP_PHASES, PUBLIC_
 from pipelines.resources import InnofundPaths
 from pipelines.storage import write_json, write_parquet
 
-from .core import (STAGING_KEYS, CoreTable, _core_check, _quarantine_rows, _staged_frames, _write_core, core_awards,
+from .core import (STAGING_KEYS, CoreTable, staged_frame, _core_check, _quarantine_rows, _staged_frames, _write_core, core_awards,
                    core_projects, to_arrow)
 from .sources.partnerships import slug
 
@@ -33,10 +33,6 @@ PROCUREMENT_NOT_INNOVATION = {
 }
 EXCLUSION_COLUMNS = ["source_id", "source_file", "source_row", "rule_id", "reason"]
 RECORD = ["source_file", "source_row"]
-
-
-def _frame(staged: list[pd.DataFrame], table_name: str) -> pd.DataFrame:
-    return pd.concat(staged, ignore_index=True) if staged else pd.DataFrame(columns=TABLES[table_name].column_names)
 
 
 def _no_exclusions() -> pd.DataFrame:
@@ -53,14 +49,14 @@ def of_published_partnerships(rows: pd.DataFrame, partnerships: pd.DataFrame) ->
 
 # --- partnerships ------------------------------------------------------------------------------------------
 def build_partnerships(staged: list[pd.DataFrame]) -> CoreTable:
-    result = evaluate(_frame(staged, "partnerships"), rules_for("partnerships"))
+    result = evaluate(staged_frame(staged, "partnerships"), rules_for("partnerships"))
     return CoreTable(to_arrow(TABLES["partnerships"], result.accepted), _quarantine_rows(result.quarantined, "partnerships"),
                      result.rule_counts, result.rows_checked, _no_exclusions())
 
 
 def build_partnership_funding(staged: list[pd.DataFrame], partnerships: pd.DataFrame, award_ids: set[str]) -> CoreTable:
     """Funding entries of published partnerships, each marked by whether its cited award is published."""
-    frame = of_published_partnerships(_frame(staged, "partnership_funding"), partnerships)
+    frame = of_published_partnerships(staged_frame(staged, "partnership_funding"), partnerships)
     frame["award_resolved"] = frame["funding_award_id"].map(lambda a: a in award_ids if isinstance(a, str) else None)
     result = evaluate(frame, rules_for("partnership_funding"))
     return CoreTable(to_arrow(TABLES["partnership_funding"], result.accepted),
@@ -102,7 +98,7 @@ def link_notices(procurement: pd.DataFrame, partnerships: pd.DataFrame, particip
 
 
 def build_procurement(staged: list[pd.DataFrame], partnerships: pd.DataFrame, participants: pd.DataFrame) -> CoreTable:
-    frame = link_notices(_frame(staged, "procurement"), partnerships, participants)
+    frame = link_notices(staged_frame(staged, "procurement"), partnerships, participants)
     result = evaluate(frame, rules_for("procurement"))
     accepted = result.accepted
     relevant = (accepted["is_innovation_partnership"].fillna(False).astype(bool)
@@ -131,7 +127,7 @@ def project_status_rows(projects: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_outcomes(staged: list[pd.DataFrame], partnerships: pd.DataFrame, projects: pd.DataFrame) -> pa.Table:
-    register = _frame(staged, "outcomes")
+    register = staged_frame(staged, "outcomes")
     register = of_published_partnerships(register.assign(partnership_id=register["subject_id"]), partnerships)
     frame = pd.concat([register.drop(columns="partnership_id"), project_status_rows(projects)], ignore_index=True)
     for name in TABLES["outcomes"].column_names:
@@ -299,7 +295,7 @@ def partnership_participants(paths: InnofundPaths, partnerships: pd.DataFrame) -
 
     When the generic ``core_participants`` asset lands, read ``core/participants.parquet`` here instead.
     """
-    staged = _frame(_staged_frames(paths, "participants"), "participants")
+    staged = staged_frame(_staged_frames(paths, "participants"), "participants")
     return of_published_partnerships(staged.loc[staged["partnership_id"].notna()], partnerships)
 
 

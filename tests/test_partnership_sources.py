@@ -8,7 +8,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from assets.ingest import read_file, stage
+from assets.ingest import read_file, read_landing, stage
 from assets.outcomes import link_notices
 from assets.sources import SOURCES, UnreadableFile
 from assets.sources import doffin_notices, partnerships
@@ -34,14 +34,8 @@ def dfo_labels(fixtures):
 def staged_rows(source_id: str, *paths: Path) -> tuple[dict, list]:
     """Read files as the raw layer does, then stage them: (staged tables, file reports)."""
     source = SOURCES[source_id]
-    tables, reports = [], []
-    for path in paths:
-        table, report = read_file(source, path)
-        reports.append(report)
-        if table is not None:
-            tables.append(table.to_pandas())
-    raw = pd.concat(tables, ignore_index=True)
-    return stage(source, raw), reports
+    raw, reports = read_landing(source, list(paths))
+    return stage(source, raw.to_pandas()), reports
 
 
 def dfo_variant(fixtures, tmp_path: Path, procedure: str, innovative: list[str]) -> Path:
@@ -171,8 +165,8 @@ def test_xml_entities_are_never_expanded(tmp_path):
     hostile = tmp_path / "xxe.xml"
     hostile.write_text(f'<?xml version="1.0"?><!DOCTYPE ContractNotice [<!ENTITY x SYSTEM "file://{secret}">]>'
                        '<ContractNotice xmlns="urn:oasis:names:specification:ubl:schema:xsd:ContractNotice-2">&x;</ContractNotice>')
-    table, report = read_file(SOURCES["doffin_notices"], hostile)
-    assert table is None and report.read_status == "unreadable"
+    tables, (report,) = read_file(SOURCES["doffin_notices"], hostile)
+    assert tables == [] and report.read_status == "unreadable"
     assert "xxe.xml" in report.read_problem and "DTD" in report.read_problem
     assert "TOP-SECRET" not in report.read_problem
 
