@@ -5,7 +5,7 @@ from __future__ import annotations
 from .core import core_awards, core_checks, core_projects
 from .ingest import source_assets
 from .publish import release
-from .quality import quality, reconciliation_balances
+from .quality import quality, set_rule_checks
 from .sources import SOURCES
 from .warehouse import warehouse
 
@@ -16,4 +16,4 @@ def all_assets() -> list:
 
 
 def all_checks() -> list:
-    return [*core_checks, reconciliation_balances]
+    return [*core_checks, *set_rule_checks(all_assets())]

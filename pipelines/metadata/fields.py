@@ -76,6 +76,8 @@ _FIELDS = [
     Field("balanced", "boolean", "True when rows_read = rows_published + rows_quarantined + rows_excluded.", required=True),
     Field("rule_id", "string", "Identifier of a data-quality or exclusion rule.", required=True),
     Field("reason", "string", "Why the record was excluded, in words.", required=True),
+    Field("offending_column", "string", "The column whose value broke the rule; empty when the rule is about the whole record."),
+    Field("offending_value", "string", "The value that broke the rule, as text; left empty for names and for organisation numbers of records without a valid one, so that no personal data is published."),
 ]
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

@@ -65,6 +65,7 @@ PARTICIPANTS = Table(
         "participant_id", "source_id", "project_id", "partnership_id", "participant_org_id", "participant_name",
         "country_code", "role", "amount_original", "currency_original", "quality_flags", *LINEAGE,
     ),
+    foreign_keys=(("project_id", "projects", "project_id"),),
 )
 
 PROJECTS = Table(
@@ -119,7 +120,21 @@ QUARANTINE = Table(
     published=False,
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE)}
+ERRORS = Table(
+    name="errors",
+    title="Data-quality failures per record, for the source owners",
+    title_nb="Avvik per post, til kildeeierne",
+    description=(
+        "Every rule a record failed, with the column and value that broke it. Names and the organisation numbers "
+        "of records without a valid one are left out, so no personal data is published."
+    ),
+    description_nb="Hver regel en post brøt, med kolonnen og verdien; navn og ugyldige organisasjonsnumre utelates.",
+    grain="One row per failed rule per source record and target table.",
+    primary_key=("source_id", "source_file", "source_row", "table_name", "rule_id"),
+    fields=_cols("source_id", *LINEAGE, "table_name", "rule_id", "severity", "offending_column", "offending_value"),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE, ERRORS)}
 
 # What each source maps into before checks and enrichment: the core columns it can know, plus internal
 # columns that never leave the core layer (raw orgnr, names of places, the file's hash).
