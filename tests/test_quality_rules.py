@@ -298,3 +298,35 @@ def test_registry_has_at_least_40_rules_over_at_least_4_tables():
     assert {"awards", "projects", "participants", "reconciliation"} <= set(published["table"])
     assert set(published["category"]) == {"existence", "format", "accuracy", "consistency", "cross-source"}
     assert set(PLAUSIBLE_AMOUNT_NOK) == set(TABLES["awards"].field("instrument").enum)
+
+
+# --- the generated checks and suites ----------------------------------------------------------------------
+def test_one_dagster_check_per_set_rule_blocking_exactly_when_error():
+    from assets import all_checks
+
+    specs = {spec.name: spec for check in all_checks() for spec in check.check_specs}
+    for rule in SET_RULES:
+        spec = specs[rule.dagster_name]
+        assert spec.blocking == (rule.severity == "error"), rule.rule_id
+        core_asset = f"core_{rule.reads[0]}"
+        single = len(rule.reads) == 1 and rule.reads[0] in ("awards", "projects")
+        assert spec.asset_key.to_user_string() == (core_asset if single else "quality"), rule.rule_id
+
+
+def test_suite_validates_in_batches_and_writes_data_docs(tmp_path):
+    from data_quality.expectations import parquet_batches, validate_batches
+    from pipelines.storage import write_parquet
+
+    awards = [{**CLEAN["awards"], "award_id": f"a:{i}", "source_row": i + 1, "amount_nok": 10.0} for i in range(5)]
+    awards[3]["amount_nok"] = -1.0  # breaks the registry's minimum, in the second batch
+    path = tmp_path / "awards.parquet"
+    write_parquet(path, core_frame("awards", awards))
+    docs = tmp_path / "data-docs"
+    results = validate_batches({TABLES["awards"]: parquet_batches(path, batch_rows=2)}, batch_rows=2, docs_dir=docs)
+    result = results["awards"]
+    assert not result.success and result.rows == 5
+    assert result.failed == [{"expectation": "expect_column_values_to_be_between", "column": "amount_nok",
+                              "unexpected_count": 1, "rows": "rows 3-4"}]
+    pages = sorted(p.parent.parent.name for p in (docs / "validations").rglob("*.html"))
+    assert pages == ["awards-rows-1-2", "awards-rows-3-4", "awards-rows-5-5"]
+    assert (docs / "index.html").is_file() and not list(tmp_path.glob(".data-docs*")), "built aside, then swapped in"
