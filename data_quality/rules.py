@@ -242,14 +242,14 @@ class SetRule:
 
 
 def unique_key_rule(table: Table) -> SetRule:
-    (key,) = table.primary_key
+    keys = ", ".join(table.primary_key)
     return SetRule(
         f"{table.name}.primary_key.unique", table.name, "error", "consistency",
-        f"No two published {table.name} share `{key}`.", "unique", (table.name,),
+        f"No two published {table.name} share `{keys}`.", "unique", (table.name,),
         f"SELECT count(*) FROM {table.name}",
-        f"SELECT source_id, source_file, source_row, CAST({key} AS VARCHAR) FROM "
-        f"(SELECT *, count(*) OVER (PARTITION BY {key}) AS copies FROM {table.name}) WHERE copies > 1",
-        key)
+        f"SELECT source_id, source_file, source_row, concat_ws(' | ', {keys}) FROM "
+        f"(SELECT *, count(*) OVER (PARTITION BY {keys}) AS copies FROM {table.name}) WHERE copies > 1",
+        table.primary_key[0])
 
 
 def foreign_key_rule(table: Table, column: str, target: str, target_column: str) -> SetRule:
