@@ -6,7 +6,7 @@ from .core import core_awards, core_checks, core_participants, core_projects
 from .ingest import source_assets
 from .outcomes import outcome_assets, outcome_checks
 from .publish import release
-from .quality import quality, reconciliation_balances
+from .quality import quality, set_rule_checks
 from .sources import SOURCES
 from .warehouse import warehouse
 
@@ -17,4 +17,4 @@ def all_assets() -> list:
 
 
 def all_checks() -> list:
-    return [*core_checks, *outcome_checks, reconciliation_balances]
+    return [*core_checks, *outcome_checks, *set_rule_checks(all_assets())]

@@ -29,6 +29,7 @@ class CoreTable:
     rule_counts: dict[str, int]
     rows_checked: int
     exclusions: pd.DataFrame
+    failures: pd.DataFrame  # one row per failed rule per row, for the error report
 
 
 def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
@@ -72,10 +73,10 @@ def build_awards(staged: list[pd.DataFrame]) -> CoreTable:
     accepted = enrich_awards(result.accepted)
     empty_exclusions = pd.DataFrame(columns=["source_id", "source_file", "source_row", "rule_id", "reason"])
     return CoreTable(to_arrow(TABLES["awards"], accepted), _quarantine_rows(result.quarantined, "awards"),
-                     result.rule_counts, result.rows_checked, empty_exclusions)
+                     result.rule_counts, result.rows_checked, empty_exclusions, result.failures)
 
 
-def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> CoreTable:
+def build_projects(staged_frames: list[pd.DataFrame], award_project_ids: set[str]) -> CoreTable:
     """Projects with at least one published award; the rest are excluded by a named rule."""
     frame = staged_frame(staged, "projects")
     result = evaluate(frame, rules_for("projects"))
@@ -91,7 +92,7 @@ def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> C
         recipient_org_id=lambda f: f["recipient_orgnr"].map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
     )
     return CoreTable(to_arrow(TABLES["projects"], enriched), _quarantine_rows(result.quarantined, "projects"),
-                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True))
+                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True), result.failures)
 
 
 def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
@@ -134,6 +135,7 @@ def _write_core(paths: InnofundPaths, name: str, core: CoreTable) -> dg.Material
     write_parquet(out / f"{name}.parquet", core.table)
     write_parquet(out / f"quarantine_{name}.parquet", pa.Table.from_pandas(core.quarantine, preserve_index=False))
     write_parquet(out / f"exclusions_{name}.parquet", pa.Table.from_pandas(core.exclusions, preserve_index=False))
+    write_parquet(out / f"failures_{name}.parquet", to_arrow(TABLES["errors"], core.failures))
     write_json(out / f"rule_counts_{name}.json", {"rows_checked": core.rows_checked, "rule_counts": core.rule_counts})
     return dg.MaterializeResult(metadata={
         "rows": core.table.num_rows,
@@ -181,12 +183,11 @@ def _core_check(table_name: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDe
     @dg.asset_check(asset=asset, name=f"{table_name}_registry_suite", blocking=True,
                     description=f"Great Expectations suite generated from the registry declaration of `{table_name}`.")
     def check(paths: InnofundPaths) -> dg.AssetCheckResult:
-        from data_quality.expectations import validate
+        from data_quality.expectations import validate_parquet
 
-        frame = pq.read_table(paths.layer("core") / f"{table_name}.parquet").to_pandas()
-        result = validate(TABLES[table_name], frame)
+        result = validate_parquet(TABLES[table_name], paths.layer("core") / f"{table_name}.parquet")
         return dg.AssetCheckResult(passed=result.success, metadata={
-            "expectations": result.evaluated, "rows": len(frame),
+            "expectations": result.evaluated, "rows": result.rows,
             "failures": dg.MetadataValue.json(result.failed)})
 
     return check

@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -190,12 +191,12 @@ class ReleaseResult:
     files: list[Path]
 
 
-def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str], keep: int = 5,
+def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str | bytes], keep: int = 5,
             extra_files: dict[str, Path] | None = None) -> ReleaseResult:
     """Write a release aside, verify it, and switch ``latest`` to it; an unchanged release is not repeated.
 
-    ``quality`` maps file names under ``quality/`` to their CSV text; ``extra_files`` maps paths in the release
-    to files to copy there as they are (for example ``ocds/releases.json``).
+    ``quality`` maps file names under ``quality/`` to their text (CSV) or bytes (Data Docs); ``extra_files`` maps
+    paths in the release to files to copy there as they are (for example ``ocds/releases.json``).
     """
     releases = publish_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
@@ -203,8 +204,8 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str],
     shutil.rmtree(staging, ignore_errors=True)
     for ds in datasets:
         write_dataset(staging, ds)
-    for name, text in quality.items():
-        write_text(staging / "quality" / name, text)
+    for name, content in quality.items():
+        (write_bytes if isinstance(content, bytes) else write_text)(staging / "quality" / name, content)
     for rel, source in (extra_files or {}).items():
         write_bytes(staging / rel, source.read_bytes())
     previous = current_release(publish_dir)
@@ -228,8 +229,11 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str],
 
 
 def dumps_csv(frame) -> str:
-    """Small quality tables as RFC 4180 CSV text (CRLF)."""
-    return frame.to_csv(index=False, lineterminator="\r\n")
+    """Small quality tables as RFC 4180 CSV text (CRLF), text cells formula-safe as in the datasets."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    safe = frame.assign(**{c: frame[c].map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS)
+                                           else v) for c in text})
+    return safe.to_csv(index=False, lineterminator="\r\n")
 
 
 # --- Dagster wiring ------------------------------------------------------------------
@@ -245,6 +249,9 @@ def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Material
         "reconciliation.csv": dumps_csv(pq.read_table(qual / "reconciliation.parquet").to_pandas()
                                         [list(RECONCILIATION_COLUMNS)]),
         "rules.csv": dumps_csv(pq.read_table(qual / "rules.parquet").to_pandas()),
+        "errors.csv": dumps_csv(pq.read_table(qual / "errors.parquet").to_pandas()),
+        **{f"data-docs/{p.relative_to(qual / 'data-docs').as_posix()}": p.read_bytes()
+           for p in sorted((qual / "data-docs").rglob("*")) if p.is_file()},
     }
     extra_files = {rel: core / rel for rel in (OCDS_FILE,) if (core / rel).is_file()}
     result = publish(paths.publish_dir, datasets, quality_files, keep=paths.keep_releases, extra_files=extra_files)

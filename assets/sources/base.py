@@ -84,3 +84,4 @@ class Source:
     exclusion_rules: tuple[ExclusionRule, ...] = ()
     url: str | None = None  # where the publisher serves the file, for the fetcher
     cadence: str = "unknown"  # publisher's update cadence, for freshness
+    amount_column: str | None = None  # raw column that amount_original is parsed from, for the totals check

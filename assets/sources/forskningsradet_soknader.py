@@ -96,4 +96,5 @@ SOURCE = Source(
     exclusion_rules=(NOT_GRANTED,),
     url="https://raw.githubusercontent.com/Forskningsradet/open-data/main/datasets/soknader2/dataset.csv",
     cadence="quarterly",
+    amount_column="tildelt_belop",
 )

@@ -151,6 +151,8 @@ _FIELDS = [
     Field("figure", "string", "Name of the headline figure.", required=True),
     Field("value", "number", "The figure, computed from the published tables at each run.", required=True),
     Field("definition", "string", "What exactly is counted, and from which table.", required=True),
+    Field("offending_column", "string", "The column whose value broke the rule; empty when the rule is about the whole record."),
+    Field("offending_value", "string", "The value that broke the rule, as text; left empty for names and for organisation numbers of records without a valid one, so that no personal data is published."),
 ]
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

@@ -67,6 +67,7 @@ PARTICIPANTS = Table(
         "total_cost",
         "quality_flags", *LINEAGE,
     ),
+    foreign_keys=(("project_id", "projects", "project_id"),),
 )
 
 PROJECTS = Table(
@@ -229,7 +230,21 @@ HEADLINE_FIGURES = Table(
     fields=_cols("figure", "value", "definition"),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE)}
+ERRORS = Table(
+    name="errors",
+    title="Data-quality failures per record, for the source owners",
+    title_nb="Avvik per post, til kildeeierne",
+    description=(
+        "Every rule a record failed, with the column and value that broke it. Names and the organisation numbers "
+        "of records without a valid one are left out, so no personal data is published."
+    ),
+    description_nb="Hver regel en post brøt, med kolonnen og verdien; navn og ugyldige organisasjonsnumre utelates.",
+    grain="One row per failed rule per source record and target table.",
+    primary_key=("source_id", "source_file", "source_row", "table_name", "rule_id"),
+    fields=_cols("source_id", *LINEAGE, "table_name", "rule_id", "severity", "offending_column", "offending_value"),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE, ERRORS)}
 TABLES.update({t.name: t for t in (PARTNERSHIPS, PARTNERSHIP_FUNDING, PROCUREMENT, OUTCOMES, HEADLINE_FIGURES)})
 
 # What each source maps into before checks and enrichment: the core columns it can know, plus internal
