@@ -76,7 +76,7 @@ def build_awards(staged: list[pd.DataFrame]) -> CoreTable:
                      result.rule_counts, result.rows_checked, empty_exclusions, result.failures)
 
 
-def build_projects(staged_frames: list[pd.DataFrame], award_project_ids: set[str]) -> CoreTable:
+def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> CoreTable:
     """Projects with at least one published award; the rest are excluded by a named rule."""
     frame = staged_frame(staged, "projects")
     result = evaluate(frame, rules_for("projects"))
@@ -117,7 +117,7 @@ def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
     enriched = published.assign(participant_org_id=published["participant_org_id"].where(
         published["participant_org_id"].notna(), brc))
     return CoreTable(to_arrow(TABLES["participants"], enriched), _quarantine_rows(result.quarantined, "participants"),
-                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True))
+                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True), result.failures)
 
 
 # --- Dagster wiring ------------------------------------------------------------------

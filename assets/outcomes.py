@@ -51,7 +51,7 @@ def of_published_partnerships(rows: pd.DataFrame, partnerships: pd.DataFrame) ->
 def build_partnerships(staged: list[pd.DataFrame]) -> CoreTable:
     result = evaluate(staged_frame(staged, "partnerships"), rules_for("partnerships"))
     return CoreTable(to_arrow(TABLES["partnerships"], result.accepted), _quarantine_rows(result.quarantined, "partnerships"),
-                     result.rule_counts, result.rows_checked, _no_exclusions())
+                     result.rule_counts, result.rows_checked, _no_exclusions(), result.failures)
 
 
 def build_partnership_funding(staged: list[pd.DataFrame], partnerships: pd.DataFrame, award_ids: set[str]) -> CoreTable:
@@ -61,7 +61,7 @@ def build_partnership_funding(staged: list[pd.DataFrame], partnerships: pd.DataF
     result = evaluate(frame, rules_for("partnership_funding"))
     return CoreTable(to_arrow(TABLES["partnership_funding"], result.accepted),
                      _quarantine_rows(result.quarantined, "partnership_funding"), result.rule_counts,
-                     result.rows_checked, _no_exclusions())
+                     result.rows_checked, _no_exclusions(), result.failures)
 
 
 # --- procurement: link notices to partnerships, keep what concerns innovation ----------------------------------
@@ -111,7 +111,7 @@ def build_procurement(staged: list[pd.DataFrame], partnerships: pd.DataFrame, pa
         "reason": "procedure " + dropped["procedure_type"].fillna("(none)") + ", no BT-776 code, no partnership",
     }, columns=EXCLUSION_COLUMNS)
     return CoreTable(to_arrow(TABLES["procurement"], accepted.loc[keep]), _quarantine_rows(result.quarantined, "procurement"),
-                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True))
+                     result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True), result.failures)
 
 
 # --- outcomes -------------------------------------------------------------------------------------------------

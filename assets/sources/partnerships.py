@@ -295,7 +295,7 @@ def flatten(record: dict, lineage: dict) -> dict[str, list[dict]]:
         orgnr = clean_orgnr(item.get("orgnr"))
         participants.append({
             "participant_id": f"{SOURCE_ID}:{pid}:{role}:{key}", "source_id": SOURCE_ID,
-            "project_id": f"{SOURCE_ID}:{pid}", "partnership_id": pid,
+            "project_id": None, "partnership_id": pid,
             "participant_org_id": f"NO-BRC-{orgnr}" if orgnr else None, "participant_name": item["name"].strip(),
             "participant_orgnr": orgnr, "country_code": item.get("country") or ("NO" if orgnr else None),
             "role": role, **lineage,

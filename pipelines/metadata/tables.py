@@ -15,8 +15,10 @@ from .model import Field, Table
 DATA_MODEL_VERSION = 1
 
 
-def _cols(*names: str, required: tuple[str, ...] = ()) -> tuple[Field, ...]:
-    return tuple(replace(FIELDS[n], required=True) if n in required else FIELDS[n] for n in names)
+def _cols(*names: str, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> tuple[Field, ...]:
+    """The declared fields by name; ``required``/``optional`` tighten or relax NOT NULL for this table only."""
+    return tuple(replace(FIELDS[n], required=True) if n in required
+                 else replace(FIELDS[n], required=False) if n in optional else FIELDS[n] for n in names)
 
 
 LINEAGE = ("source_file", "source_row")
@@ -66,8 +68,9 @@ PARTICIPANTS = Table(
         "country_code", "role", "amount_original", "currency_original",
         "total_cost",
         "quality_flags", *LINEAGE,
+        optional=("project_id",),  # a partnership's participant belongs to no project
     ),
-    foreign_keys=(("project_id", "projects", "project_id"),),
+    foreign_keys=(("project_id", "projects", "project_id"), ("partnership_id", "partnerships", "partnership_id")),
 )
 
 PROJECTS = Table(
