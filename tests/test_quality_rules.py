@@ -42,6 +42,21 @@ CLEAN = {
                      "project_id": "cordis:1", "participant_name": "SINTEF AS", "participant_orgnr": VALID_ORGNR,
                      "country_code": "NO", "role": "coordinator", "amount_original": 50_000.0,
                      "currency_original": "EUR"},
+    "partnerships": {**_COMMON, "source_id": "partnerships", "partnership_id": "ip:1", "title": "Fremtidens sykehjem",
+                     "sector": "health", "phase": "development", "need_start": date(2018, 1, 1),
+                     "dialogue_start": date(2018, 6, 1), "competition_start": date(2019, 1, 1),
+                     "development_start": date(2019, 9, 1), "outcome": "solution_in_use",
+                     "outcome_date": date(2022, 1, 1), "public_participant_count": 3, "company_count": 2},
+    "partnership_funding": {**_COMMON, "source_id": "partnerships", "funding_id": "ip:1:funding:1",
+                            "partnership_id": "ip:1", "funder": "Innovasjon Norge", "programme": "Innovasjonspartnerskap",
+                            "amount_original": 2_000_000.0, "currency_original": "NOK", "funding_year": 2019,
+                            "funding_award_id": None, "award_resolved": False},
+    "procurement": {**_COMMON, "source_id": "doffin_notices", "procurement_id": "2019-1:LOT-0001:TEN-0001",
+                    "notice_id": "2019-1", "notice_type": "contract_award_notice", "notice_schema": "eforms",
+                    "notice_date": date(2019, 9, 1), "buyer_org_id": "NO-BRC-" + VALID_ORGNR,
+                    "buyer_name": "Oslo kommune", "is_innovation_partnership": True, "lot_id": "LOT-0001",
+                    "tender_id": "TEN-0001", "awarded_value": 5_000_000.0, "value_currency": "NOK",
+                    "partnership_id": "ip:1", "link_method": "notice_id"},
 }
 
 
@@ -89,6 +104,16 @@ ROW_CASES: dict[str, list[dict]] = {
     "participants.name.missing": [{"participant_name": None}],
     "participants.country.missing": [{"country_code": None}],
     "participants.orgnr.norwegian_missing": [{"participant_orgnr": None}],
+    "awards.instrument.unclassified": [{"instrument": "other"}],
+    "partnerships.partnership_id.unique": [{}, {"source_row": 2}],
+    "partnerships.phases.order": [{"dialogue_start": date(2017, 6, 1)}],
+    "partnerships.outcome.before_need": [{"outcome_date": date(2017, 1, 1)}],
+    "partnerships.companies.missing": [{"company_count": 0}],
+    "partnership_funding.funding_id.unique": [{}, {"source_row": 2}],
+    "partnership_funding.award.unresolved": [{"funding_award_id": "innovasjon_norge_tildelinger:404"}],
+    "procurement.procurement_id.unique": [{}, {"source_row": 2}],
+    "procurement.buyer.orgnr_missing": [{"buyer_org_id": None}],
+    "procurement.award.value_missing": [{"awarded_value": None}],
 }
 
 
@@ -196,7 +221,12 @@ def clean_views(**changes) -> dict:
     views = {
         "awards": [award],
         "projects": [CLEAN["projects"], {**CLEAN["projects"], "project_id": "cordis:1", "source_row": 9}],
-        "participants": [CLEAN["participants"]],
+        "participants": [CLEAN["participants"],
+                         {**CLEAN["participants"], "participant_id": "partnerships:1", "source_id": "partnerships",
+                          "project_id": None, "partnership_id": "ip:1", "role": "partner"}],
+        "partnerships": [CLEAN["partnerships"]],
+        "partnership_funding": [CLEAN["partnership_funding"]],
+        "procurement": [CLEAN["procurement"]],
         "reconciliation": [rec],
         "raw_amounts": [{"source_id": "forskningsradet_soknader", "source_file": "f.csv", "source_row": 1,
                          "amount_text": "1 000 000,00"}],
@@ -215,6 +245,12 @@ SET_CASES = {
     "participants.primary_key.unique": {"participants": lambda p: p + [{**p[0], "source_row": 2}]},
     "awards.project_id.foreign_key": {"awards": lambda a: [{**a[0], "project_id": "forskningsradet:404"}]},
     "participants.project_id.foreign_key": {"participants": lambda p: [{**p[0], "project_id": "cordis:404"}]},
+    "participants.partnership_id.foreign_key": {"participants": lambda p: [{**p[1], "partnership_id": "ip:404"}]},
+    "partnerships.primary_key.unique": {"partnerships": lambda p: p + [{**p[0], "source_row": 2}]},
+    "partnership_funding.primary_key.unique": {"partnership_funding": lambda p: p + [{**p[0], "source_row": 2}]},
+    "partnership_funding.partnership_id.foreign_key": {"partnership_funding": lambda p: [{**p[0], "partnership_id": "ip:404"}]},
+    "procurement.primary_key.unique": {"procurement": lambda p: p + [{**p[0], "source_row": 2}]},
+    "procurement.partnership_id.foreign_key": {"procurement": lambda p: [{**p[0], "partnership_id": "ip:404"}]},
     "reconciliation.balanced": {"reconciliation": lambda r: [{**r[0], "rows_read": 3, "balanced": False}]},
     "reconciliation.file_unreadable": {"reconciliation": lambda r: r + [{**r[0], "source_file": "x.csv",
                                        "read_status": "unreadable", "read_problem": "x.csv: empty file", "rows_read": 0,
@@ -282,13 +318,54 @@ def test_exclusion_rules_fail_on_crafted_records_and_pass_on_clean_ones(fixtures
     assert list(core.exclusions["source_row"]) == [2] and core.table.num_rows == 1
 
 
+# Reader and exclusion rules whose crafted case lives beside the source or layer that applies them:
+# rule id -> (test file, test function, the name the test uses for the rule).
+TESTED_ELSEWHERE = {
+    "cordis_projects.no_norwegian_participant": (
+        "sources/test_cordis_projects.py", "test_verbatim_rows_have_no_norwegian_participant_and_are_excluded_by_name",
+        "NO_NORWEGIAN_PARTICIPANT"),
+    "cordis_projects.reference_without_kept_project": (
+        "sources/test_cordis_projects.py", "test_reference_rows_join_kept_projects_or_are_excluded",
+        "REFERENCE_WITHOUT_KEPT_PROJECT"),
+    "core.participant_without_project": (
+        "test_participants.py", "test_participants_of_published_projects_only",
+        "PARTICIPANT_WITHOUT_PROJECT"),
+    "doffin_notices.not_contract_or_award_notice": (
+        "test_partnership_sources.py", "test_prior_information_notice_is_excluded_by_name", "NOT_CONTRACT_OR_AWARD"),
+    "procurement.not_innovation_related": (
+        "test_partnership_outcomes.py", "test_unrelated_notice_is_excluded_and_every_file_balances",
+        "PROCUREMENT_NOT_INNOVATION"),
+    "read.invalid_structure": (
+        "test_partnership_sources.py", "test_register_problems_name_file_record_and_rule", "READ_INVALID_STRUCTURE"),
+    "skattefunn.duplicate_across_files": (
+        "sources/test_skattefunn.py", "test_duplicates_across_the_2024_files_are_removed_and_counted", "DUPLICATE_ACROSS_FILES"),
+    "skattefunn.not_approved": ("sources/test_skattefunn.py", "test_approvals_become_tax_deduction_awards_without_amounts",
+                                "NOT_APPROVED"),
+}
+
+
+def _test_source(relative: str, function: str) -> str:
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parent / relative).read_text(encoding="utf-8"))
+    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function]
+    return ast.unparse(node)
+
+
 def test_every_published_rule_has_a_crafted_case():
     exclusions = [{"rule_id": r.rule_id, "table": "raw", "severity": "exclusion", "category": "existence",
                    "description": r.description, "expected": "in scope"} for s in SOURCES.values() for r in s.exclusion_rules]
     published = set(rules_table({}, READER_RULES + exclusions, {}, 0)["rule_id"])
     tested_here = {READ_MALFORMED, READ_BACKSLASH_ESCAPE, NOT_GRANTED.rule_id, PROJECT_WITHOUT_AWARD}
     row_rules = {r.rule_id for r in RULES if crafted_rows(r)}
-    assert published - row_rules - set(SET_CASES) - tested_here == set()
+    assert published - row_rules - set(SET_CASES) - tested_here - set(TESTED_ELSEWHERE) == set()
+
+
+@pytest.mark.parametrize("rule_id", sorted(TESTED_ELSEWHERE))
+def test_rules_tested_elsewhere_are_asserted_there(rule_id):
+    relative, function, name = TESTED_ELSEWHERE[rule_id]
+    assert name in _test_source(relative, function), f"{function} does not assert {rule_id}"
 
 
 def test_registry_has_at_least_40_rules_over_at_least_4_tables():
@@ -302,14 +379,16 @@ def test_registry_has_at_least_40_rules_over_at_least_4_tables():
 
 # --- the generated checks and suites ----------------------------------------------------------------------
 def test_one_dagster_check_per_set_rule_blocking_exactly_when_error():
-    from assets import all_checks
+    from assets import all_assets, all_checks
 
+    core_assets = {key.to_user_string() for a in all_assets() for key in a.keys if key.to_user_string().startswith("core_")}
+    assert {"core_awards", "core_projects", "core_participants", "core_partnerships"} <= core_assets
     specs = {spec.name: spec for check in all_checks() for spec in check.check_specs}
     for rule in SET_RULES:
         spec = specs[rule.dagster_name]
         assert spec.blocking == (rule.severity == "error"), rule.rule_id
         core_asset = f"core_{rule.reads[0]}"
-        single = len(rule.reads) == 1 and rule.reads[0] in ("awards", "projects")
+        single = len(rule.reads) == 1 and core_asset in core_assets
         assert spec.asset_key.to_user_string() == (core_asset if single else "quality"), rule.rule_id
 
 
