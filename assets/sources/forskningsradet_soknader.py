@@ -20,6 +20,9 @@ from .parsing import blank_to_none, clean_orgnr, header_of, pad_code, parse_date
 SOURCE_ID = "forskningsradet_soknader"
 FUNDER = "Forskningsrådet"
 COLUMNS = 42
+MAPPED_COLUMNS = ("prosjektnummer", "prosjektfase", "prosjekttittel", "organisasjonsnummer", "prosjektansvarlig_navn",
+                  "soknadsdato", "tildelt_belop", "sokt_belop", "prosjektstart", "prosjektslutt", "aktivitet",
+                  "kommunenummer", "kommune", "fylkenummer", "fylke")
 GRANTED_PHASES = ("Bevilgning", "Avsluttet")
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
@@ -37,7 +40,8 @@ def detect(path: Path, head: bytes) -> bool:
 def read(path: Path) -> RawRecords:
     # The old export escaped quotes as \" ; such records come out with the wrong field count and are
     # quarantined by the reader rather than shifted.
-    return read_delimited(path, delimiter=",", quoted=True, expected_columns=COLUMNS, backslash_escapes_suspect=True)
+    return read_delimited(path, delimiter=",", quoted=True, expected_columns=COLUMNS, backslash_escapes_suspect=True,
+                          required_columns=MAPPED_COLUMNS)
 
 
 def to_canonical(raw: pd.DataFrame) -> Canonical:

@@ -59,6 +59,7 @@ def parse_delimited(
     quoted: bool = True,
     expected_columns: int | None = None,
     backslash_escapes_suspect: bool = False,
+    required_columns: tuple[str, ...] = (),
 ) -> RawRecords:
     """Parse a delimited file's bytes record by record, never shifting a column (``name`` is for errors).
 
@@ -67,6 +68,7 @@ def parse_delimited(
     Innovasjon Norge files are unquoted and one name starts with an unmatched ``"``. With
     ``backslash_escapes_suspect`` a field holding both a backslash and a quote is taken as a ``\\"`` escape
     that RFC 4180 cannot read back; the record is kept as a problem rather than published garbled.
+    ``required_columns`` are the header names the source maps; a header without them is unreadable.
     """
     text, encoding = decode_text(data, name)
     reader = csv.reader(
@@ -86,6 +88,9 @@ def parse_delimited(
         raise UnreadableFile(f"{name}: header has {width} column; expected {delimiter!r}-delimited text")
     if expected_columns and width != expected_columns:
         raise UnreadableFile(f"{name}: header has {width} columns; expected {expected_columns}")
+    missing = [column for column in required_columns if column not in header]
+    if missing:  # a damaged header (a stray quote merging names) must not reach the mapping
+        raise UnreadableFile(f"{name}: header lacks the column(s) {', '.join(missing)}")
     rows: list[list[str] | None] = []
     problems: dict[int, tuple[str, str]] = {}
     try:
