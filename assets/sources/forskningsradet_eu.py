@@ -118,4 +118,5 @@ SOURCE = Source(
     to_canonical=to_canonical,
     url="https://raw.githubusercontent.com/Forskningsradet/open-data/main/datasets/bevilgningereu/dataset.csv",
     cadence="irregular",
+    amount_column="Innvilget beløp organisasjon EUR",
 )

@@ -17,11 +17,12 @@ for the reference data to fill.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from .base import Canonical, RawRecords, UnreadableFile
+from .base import Canonical, RawRecords, Source, UnreadableFile
 from .parsing import (
     clean_orgnr, content_keys, header_of, parse_dates, parse_decimals, per_distinct, read_delimited,
 )
@@ -200,3 +201,18 @@ def to_canonical(raw: pd.DataFrame, source_id: str, currency: str, date_formats:
     })
     projects = pd.DataFrame(common)
     return Canonical(tables={"awards": awards, "projects": projects})
+
+
+def source(source_id: str, currency: str, date_formats: tuple[str, ...], title: str, file_name: str) -> Source:
+    """One Innovasjon Norge file as a source: the three differ only in id, currency, date formats and file."""
+    return Source(
+        source_id=source_id,
+        funder=FUNDER,
+        title=title,
+        detect=detect,
+        read=read,
+        to_canonical=partial(to_canonical, source_id=source_id, currency=currency, date_formats=date_formats),
+        url=f"https://data.innovasjonnorge.no/api/files?filename={file_name}&container=innovasjonnorge&subfolder=tildelinger/csv",
+        cadence="irregular",
+        amount_column="Innvilget beløp",
+    )
