@@ -6,6 +6,7 @@ from .core import core_awards, core_checks, core_participants, core_projects
 from .ingest import source_assets
 from .outcomes import outcome_assets, outcome_checks
 from .publish import release
+from .reference.assets import REFERENCE_ASSETS, enrichment_coverage
 from .quality import quality, set_rule_checks
 from .sources import SOURCES
 from .warehouse import warehouse
@@ -13,7 +14,7 @@ from .warehouse import warehouse
 
 def all_assets() -> list:
     sources = [a for source in SOURCES.values() for a in source_assets(source)]
-    return [*sources, core_awards, core_projects, core_participants, *outcome_assets, quality, warehouse, release]
+    return [*sources, *REFERENCE_ASSETS, core_awards, enrichment_coverage, core_projects, core_participants, *outcome_assets, quality, warehouse, release]
 
 
 def all_checks() -> list:

@@ -16,6 +16,9 @@ from pipelines.resources import InnofundPaths
 from pipelines.storage import write_json, write_parquet
 
 from .ingest import staging_dir
+from .reference.assets import (REFERENCE_ASSETS, core_organisations, load_rates, load_recipients, load_regions,
+                               load_units)
+from .reference.enrichment import Reference, enrich_awards, identify
 from .sources import SOURCES
 
 PROJECT_WITHOUT_AWARD = "core.project_without_award"
@@ -55,29 +58,25 @@ def _quarantine_rows(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     })
 
 
-def enrich_awards(awards: pd.DataFrame) -> pd.DataFrame:
-    """Identity and NOK amounts (reference data from Brønnøysund, SSB and Norges Bank plug in here)."""
-    out = awards.copy()
-    out["recipient_org_id"] = out["recipient_orgnr"].map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
-    is_nok = out["currency_original"] == "NOK"
-    out["amount_nok"] = out["amount_original"].where(is_nok)
-    out["exchange_rate"] = pd.Series(1.0, index=out.index).where(is_nok)
-    out["exchange_rate_date"] = out["award_date"].where(is_nok)
-    out["exchange_rate_method"] = pd.Series("identity", index=out.index).where(is_nok)
-    return out
-
-
-def build_awards(staged: list[pd.DataFrame]) -> CoreTable:
+def build_awards(staged: list[pd.DataFrame], reference: Reference) -> CoreTable:
+    """Checked awards, enriched from the reference data (recipient, place, NOK); natural persons pseudonymised."""
     frame = staged_frame(staged, "awards")
     result = evaluate(frame, rules_for("awards"))
-    accepted = enrich_awards(result.accepted)
+    accepted = enrich_awards(result.accepted, reference.recipients, reference.units, reference.regions,
+                             reference.rates)
     empty_exclusions = pd.DataFrame(columns=["source_id", "source_file", "source_row", "rule_id", "reason"])
     return CoreTable(to_arrow(TABLES["awards"], accepted), _quarantine_rows(result.quarantined, "awards"),
                      result.rule_counts, result.rows_checked, empty_exclusions, result.failures)
 
 
-def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> CoreTable:
-    """Projects with at least one published award; the rest are excluded by a named rule."""
+def _brc(orgnrs: pd.Series) -> pd.Series:
+    return orgnrs.map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
+
+
+def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str],
+                   recipients: pd.DataFrame | None = None) -> CoreTable:
+    """Projects with at least one published award; the rest are excluded by a named rule. With the resolved
+    ``recipients``, the lead organisation gets its org id and a natural person is pseudonymised."""
     frame = staged_frame(staged, "projects")
     result = evaluate(frame, rules_for("projects"))
     accepted = result.accepted
@@ -88,15 +87,16 @@ def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str]) -> C
         "source_row": unfunded["source_row"], "rule_id": PROJECT_WITHOUT_AWARD,
         "reason": "project has no published award",
     })
-    enriched = accepted.loc[funded].assign(
-        recipient_org_id=lambda f: f["recipient_orgnr"].map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
-    )
+    enriched = accepted.loc[funded].assign(recipient_org_id=lambda f: _brc(f["recipient_orgnr"]))
+    if recipients is not None:
+        enriched = identify(enriched, recipients, "recipient_name", "recipient_orgnr", "recipient_org_id")
     return CoreTable(to_arrow(TABLES["projects"], enriched), _quarantine_rows(result.quarantined, "projects"),
                      result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True), result.failures)
 
 
 def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
-                       partnership_ids: frozenset[str] = frozenset()) -> CoreTable:
+                       partnership_ids: frozenset[str] = frozenset(),
+                       recipients: pd.DataFrame | None = None) -> CoreTable:
     """Participants of published projects or partnerships, from any source; the rest are excluded by a named rule.
 
     A participant keeps the identifier its source gave (CORDIS's own scheme abroad); a Norwegian one without
@@ -113,9 +113,11 @@ def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
         "reason": "participant of a project that is not published",
     })
     published = accepted.loc[in_project]
-    brc = published["participant_orgnr"].map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
+    brc = _brc(published["participant_orgnr"])
     enriched = published.assign(participant_org_id=published["participant_org_id"].where(
         published["participant_org_id"].notna(), brc))
+    if recipients is not None:
+        enriched = identify(enriched, recipients, "participant_name", "participant_orgnr", "participant_org_id")
     return CoreTable(to_arrow(TABLES["participants"], enriched), _quarantine_rows(result.quarantined, "participants"),
                      result.rule_counts, result.rows_checked, exclusions.reset_index(drop=True), result.failures)
 
@@ -150,18 +152,21 @@ def _write_core(paths: InnofundPaths, name: str, core: CoreTable) -> dg.Material
 STAGING_KEYS = [dg.AssetKey(f"staging_{sid}") for sid in SOURCES]
 
 
-@dg.asset(group_name="core", kinds={"parquet"}, deps=STAGING_KEYS, description=TABLES["awards"].comment)
+@dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, *REFERENCE_ASSETS],
+          description=TABLES["awards"].comment)
 def core_awards(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
-    core = build_awards(_staged_frames(paths, "awards"))
+    reference = Reference(load_recipients(paths), load_units(paths), load_regions(paths), load_rates(paths))
+    core = build_awards(_staged_frames(paths, "awards"), reference)
     context.log.info(f"awards: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
     return _write_core(paths, "awards", core)
 
 
-@dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, core_awards], description=TABLES["projects"].comment)
+@dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, core_awards, core_organisations],
+          description=TABLES["projects"].comment)
 def core_projects(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     award_projects = set(pq.read_table(paths.layer("core") / "awards.parquet", columns=["project_id"])
                          .column("project_id").to_pylist())
-    core = build_projects(_staged_frames(paths, "projects"), award_projects)
+    core = build_projects(_staged_frames(paths, "projects"), award_projects, load_recipients(paths))
     context.log.info(f"projects: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
     return _write_core(paths, "projects", core)
 
@@ -174,7 +179,8 @@ def core_participants(context: AssetExecutionContext, paths: InnofundPaths) -> d
     partnerships = core_dir / "partnerships.parquet"
     partnership_ids = frozenset(pq.read_table(partnerships, columns=["partnership_id"]).column("partnership_id")
                                 .to_pylist()) if partnerships.is_file() else frozenset()
-    core = build_participants(_staged_frames(paths, "participants"), project_ids, partnership_ids)
+    core = build_participants(_staged_frames(paths, "participants"), project_ids, partnership_ids,
+                              load_recipients(paths))
     context.log.info(f"participants: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
     return _write_core(paths, "participants", core)
 

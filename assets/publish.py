@@ -25,6 +25,7 @@ from pipelines.storage import sha256_file, write_bytes, write_json, write_parque
 from .core import core_awards, core_participants, core_projects
 from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
 from .quality import quality
+from .reference.assets import core_organisations, enrichment_coverage
 from .warehouse import warehouse
 
 # The contract of quality/reconciliation.csv (ARCHITECTURE.md).
@@ -237,10 +238,11 @@ def dumps_csv(frame) -> str:
 
 
 # --- Dagster wiring ------------------------------------------------------------------
-PUBLISHED_CORE = ("awards", "projects", "participants", *OUTCOME_TABLES)
+PUBLISHED_CORE = ("awards", "projects", "participants", "organisations", *OUTCOME_TABLES)
 
 
-@dg.asset(group_name="publish", kinds={"csv", "parquet"}, deps=[core_awards, core_projects, core_participants, *outcome_assets, quality, warehouse],
+@dg.asset(group_name="publish", kinds={"csv", "parquet"}, deps=[core_awards, core_projects, core_participants, core_organisations, enrichment_coverage,
+                *outcome_assets, quality, warehouse],
           description="The versioned open-data release; `latest` switches only after it is written and verified.")
 def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     core, qual = paths.layer("core"), paths.layer("quality")
@@ -250,6 +252,7 @@ def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Material
                                         [list(RECONCILIATION_COLUMNS)]),
         "rules.csv": dumps_csv(pq.read_table(qual / "rules.parquet").to_pandas()),
         "errors.csv": dumps_csv(pq.read_table(qual / "errors.parquet").to_pandas()),
+        "enrichment.csv": dumps_csv(pq.read_table(qual / "enrichment.parquet").to_pandas()),
         **{f"data-docs/{p.relative_to(qual / 'data-docs').as_posix()}": p.read_bytes()
            for p in sorted((qual / "data-docs").rglob("*")) if p.is_file()},
     }

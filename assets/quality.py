@@ -20,6 +20,8 @@ from pipelines.storage import read_json, write_parquet
 
 from .core import PARTICIPANT_WITHOUT_PROJECT, PROJECT_WITHOUT_AWARD, core_awards, core_participants, core_projects, to_arrow
 from .ingest import raw_dir, staging_dir
+from .reference.assets import core_organisations
+from .reference.enrichment import mask_personal
 from .outcomes import PROCUREMENT_NOT_INNOVATION, core_partnership_funding, core_partnerships, core_procurement
 from .sources import SOURCES
 from .sources.parsing import READ_BACKSLASH_ESCAPE, READ_INVALID_STRUCTURE, READ_MALFORMED
@@ -75,6 +77,8 @@ def set_rule_views(paths: InnofundPaths, reconciliation: pd.DataFrame | None = N
     views: dict[str, View] = {
         name: path if (path := core / f"{name}.parquet").is_file() else TABLES[name].arrow_schema().empty_table()
         for name in RULED_TABLES}
+    organisations = core / "organisations.parquet"
+    views["organisations"] = organisations if organisations.is_file() else TABLES["organisations"].arrow_schema().empty_table()
     if reconciliation is not None:
         views["reconciliation"] = reconciliation
     elif (qual / "reconciliation.parquet").is_file():
@@ -140,8 +144,22 @@ def quality_tables(paths: InnofundPaths) -> dict[str, pd.DataFrame]:
                         {r.rule.rule_id: (r.rows_checked, r.rows_failed) for r in set_results})
     errors = error_report([pq.read_table(core / f"failures_{t}.parquet").to_pandas() for t in built],
                           [r.failures for r in set_results], read_quarantine)
-    return {"reconciliation": reconciliation, "rules": rules, "quarantine": with_raw_records(paths, quarantine),
-            "errors": errors}
+    # Nothing a natural person is known by leaves the core layer, not even in the quality files.
+    personal = personal_values(paths)
+    errors = errors.assign(offending_value=errors["offending_value"].map(lambda v: mask_personal(v, personal)))
+    quarantine = with_raw_records(paths, quarantine)
+    quarantine["raw_record"] = quarantine["raw_record"].map(lambda v: mask_personal(v, personal))
+    return {"reconciliation": reconciliation, "rules": rules, "quarantine": quarantine, "errors": errors}
+
+
+def personal_values(paths: InnofundPaths) -> frozenset[str]:
+    """The names and orgnrs of the recipients resolved as natural persons (from the internal identity map)."""
+    path = paths.layer("core") / "recipients.parquet"
+    if not path.is_file():
+        return frozenset()
+    persons = pq.read_table(path).to_pandas()
+    persons = persons.loc[persons["is_natural_person"].astype(bool)]
+    return frozenset(v.strip() for v in (*persons["name"].dropna(), *persons["orgnr"].dropna()) if v.strip())
 
 
 def write_data_docs(paths: InnofundPaths) -> Path:
@@ -155,7 +173,7 @@ def write_data_docs(paths: InnofundPaths) -> Path:
 
 
 @dg.asset(group_name="quality", kinds={"parquet"},
-          deps=[core_awards, core_projects, core_participants, core_partnerships, core_partnership_funding, core_procurement],
+          deps=[core_awards, core_projects, core_participants, core_organisations, core_partnerships, core_partnership_funding, core_procurement],
           description="Reconciliation per landing file, figures per rule, the quarantine, the per-row error "
                       "report and the Great Expectations Data Docs.")
 def quality(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:

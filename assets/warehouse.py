@@ -18,6 +18,7 @@ from pipelines.resources import InnofundPaths
 from .core import core_awards, core_participants, core_projects
 from .outcomes import OUTCOME_TABLES, outcome_assets
 from .quality import quality
+from .reference.assets import core_organisations, enrichment_coverage
 
 STORAGE_VERSION = "v1.4.0"
 
@@ -51,7 +52,8 @@ def build_warehouse(target: Path, tables: dict[Table, Path]) -> dict[str, int]:
 
 
 # --- Dagster wiring ------------------------------------------------------------------
-@dg.asset(group_name="warehouse", kinds={"duckdb"}, deps=[core_awards, core_projects, core_participants, *outcome_assets, quality],
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, deps=[core_awards, core_projects, core_participants, core_organisations,
+                                                          enrichment_coverage, *outcome_assets, quality],
           description="The analysts' DuckDB file: every core table, commented from the registry.")
 def warehouse(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     core, qual = paths.layer("core"), paths.layer("quality")
@@ -59,6 +61,8 @@ def warehouse(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Materi
         TABLES["awards"]: core / "awards.parquet",
         TABLES["projects"]: core / "projects.parquet",
         TABLES["participants"]: core / "participants.parquet",
+        TABLES["organisations"]: core / "organisations.parquet",
+        TABLES["enrichment"]: qual / "enrichment.parquet",
         TABLES["reconciliation"]: qual / "reconciliation.parquet",
         **{TABLES[name]: core / f"{name}.parquet" for name in OUTCOME_TABLES},
     })

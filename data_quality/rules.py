@@ -330,6 +330,25 @@ compared AS (
   HAVING count(*) = {len(EU_SOURCES)})
 """
 
+# Published rows that would expose a natural person: an organisation row of a person without a pseudonym or
+# with a name, or any award, project or participant naming a person's id with a name other than the label.
+PERSON_LABEL = "natural person (pseudonymised)"
+_PERSON_EXPOSED = f"""
+SELECT NULL, NULL, NULL, org_id FROM organisations
+WHERE is_natural_person AND (NOT starts_with(org_id, 'NO-PERSON-') OR org_name IS DISTINCT FROM '{PERSON_LABEL}')
+UNION ALL
+SELECT source_id, source_file, source_row, recipient_org_id FROM awards a
+WHERE recipient_org_id IN (SELECT org_id FROM organisations WHERE is_natural_person)
+  AND recipient_name IS DISTINCT FROM '{PERSON_LABEL}'
+UNION ALL
+SELECT source_id, source_file, source_row, recipient_org_id FROM projects p
+WHERE recipient_org_id IN (SELECT org_id FROM organisations WHERE is_natural_person)
+  AND recipient_name IS DISTINCT FROM '{PERSON_LABEL}'
+UNION ALL
+SELECT source_id, source_file, source_row, participant_org_id FROM participants
+WHERE starts_with(participant_org_id, 'NO-PERSON-') AND participant_name IS DISTINCT FROM '{PERSON_LABEL}'
+"""
+
 WRITTEN_SET_RULES = [
     SetRule("reconciliation.balanced", "reconciliation", "error", "consistency",
             "Every landing file balances: records read = published + quarantined + excluded.",
@@ -358,6 +377,13 @@ WRITTEN_SET_RULES = [
             _FILE_TOTALS + "SELECT source_id, source_file, NULL, printf('published %.2f, file %.2f', "
             "published_total, raw_total) FROM totals WHERE abs(published_total - raw_total) > 1",
             "amount_original"),
+    SetRule("organisations.person.not_pseudonymised", "organisations", "error", "consistency",
+            "A natural person (ENK, or a recipient without an orgnr whose name carries no organisation marker) is "
+            "published only under a NO-PERSON pseudonym and the neutral label: no name, no orgnr.",
+            "NO-PERSON-<hmac>; label only", ("awards", "organisations", "projects", "participants"),
+            f"SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM awards)",
+            _PERSON_EXPOSED,
+            "recipient_org_id", check_name="natural_persons_pseudonymised"),
     SetRule("awards.amount_nok.plausible", "awards", "warning", "accuracy",
             "Each published amount in NOK, after conversion, lies within the plausible range for its instrument.",
             PLAUSIBLE_EXPECTED, ("awards",),

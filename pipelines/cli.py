@@ -66,6 +66,12 @@ def _run(landing: Path, out: Path, dagster_home: Path) -> int:
                    "rows_excluded", "balanced"]].to_string(index=False))
         for row in rec.loc[rec["read_status"] != "ok"].itertuples():
             print(f"UNREADABLE {row.source_id}/{row.source_file}: {row.read_problem}", file=sys.stderr)
+    enrichment_path = out / "quality" / "enrichment.parquet"
+    if enrichment_path.is_file():  # per source: shares of awards with a resolved recipient, current kommune, NOK
+        coverage = pq.read_table(enrichment_path).to_pandas()
+        print("\nEnrichment per source (share of awards):")
+        print(coverage[["source_id", "awards_total", "share_recipient_resolved", "share_kommune_current",
+                        "share_amount_nok"]].to_string(index=False))
     latest = out / "publish" / "latest"
     if latest.exists():
         print(f"\nRelease {latest.resolve().name} ({latest}):")

@@ -1,5 +1,6 @@
 """Shared test fixtures: the real files in ../shared/fixtures, and an in-process run of the whole graph."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,10 @@ import pytest
 
 from pipelines.definitions import ALL_JOB, build_defs
 from pipelines.resources import REPO_ROOT, SAMPLE_LANDING, InnofundPaths
+
+# Pseudonyms of natural persons are HMACs under this key in tests (docs/reference-data.md); a real run uses
+# INNOFUND_PSEUDONYM_KEY, INNOFUND_PSEUDONYM_KEY_FILE, or a random key kept in <output>/.secrets/.
+os.environ.setdefault("INNOFUND_PSEUDONYM_KEY", "innofund-test-key-not-secret")
 
 SHARED = REPO_ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures"

@@ -165,7 +165,9 @@ class Place:
 def place(kommune_code: str | None, fylke_code: str | None, kommune_name: str | None, fylke_name: str | None,
           award_date: dt.date | None, regions: Regions) -> Place:
     """Resolve one award's geography; codes win over names, and every gap carries its reason."""
-    when = award_date or CURRENT_STRUCTURE
+    kommune_code, fylke_code, kommune_name, fylke_name = (
+        v if isinstance(v, str) and v.strip() else None for v in (kommune_code, fylke_code, kommune_name, fylke_name))
+    when = award_date if isinstance(award_date, dt.date) else CURRENT_STRUCTURE
     notes = []
     if not kommune_code and not fylke_code and (kommune_name or fylke_name):
         if fylke_name:

@@ -44,12 +44,53 @@ AWARDS = Table(
         "amount_original", "currency_original", "amount_nok", "exchange_rate", "exchange_rate_date",
         "exchange_rate_method",
         "award_date", "award_date_basis", "award_year",
-        "kommune_code", "fylke_code", "kommune_code_current", "fylke_code_current", "geography_note",
+        "kommune_code", "fylke_code", "kommune_code_award_date", "fylke_code_award_date",
+        "kommune_code_current", "fylke_code_current", "geography_note",
         "recipient_is_startup", "recipient_is_public_sector", "recipient_match", "recipient_match_confidence",
         "quality_flags",
         *LINEAGE,
     ),
-    foreign_keys=(("project_id", "projects", "project_id"),),
+    foreign_keys=(("project_id", "projects", "project_id"), ("recipient_org_id", "organisations", "org_id")),
+)
+
+ORGANISATIONS = Table(
+    name="organisations",
+    title="Recipients and participants, identified across funders",
+    title_nb="Mottakere og deltakere, identifisert på tvers av virkemiddelaktører",
+    description=(
+        "Every organisation that received an award, with its form, industry, place and founding date from "
+        "Brønnøysund's Enhetsregisteret. Natural persons (sole proprietorships and people without an orgnr) "
+        "appear only under a pseudonym and a neutral label."
+    ),
+    description_nb=(
+        "Alle organisasjoner som har fått en tildeling, med organisasjonsform, næring, kommune og stiftelsesdato "
+        "fra Enhetsregisteret. Fysiske personer (enkeltpersonforetak og personer uten organisasjonsnummer) vises "
+        "bare med pseudonym."
+    ),
+    grain="One row per organisation (or pseudonymised person) named as a recipient.",
+    primary_key=("org_id",),
+    fields=_cols(
+        "org_id", "org_name", "org_form", "nace_code", "business_kommune_code", "founding_date",
+        "institutional_sector_code", "is_natural_person", "is_public_sector", "identity_basis", "in_business_register",
+    ),
+)
+
+ENRICHMENT = Table(
+    name="enrichment",
+    title="Enrichment coverage per source",
+    title_nb="Dekningsgrad for berikelse per kilde",
+    description=(
+        "For every source: how many published awards have an identified recipient, a kommune in today's "
+        "structure and an amount in NOK."
+    ),
+    description_nb="For hver kilde: hvor mange tildelinger som har identifisert mottaker, dagens kommune og beløp i NOK.",
+    grain="One row per source.",
+    primary_key=("source_id",),
+    fields=_cols(
+        "source_id", "awards_total", "with_recipient_resolved", "with_recipient_pseudonymised",
+        "with_kommune_current", "with_amount_nok", "share_recipient_resolved", "share_kommune_current",
+        "share_amount_nok",
+    ),
 )
 
 PARTICIPANTS = Table(
@@ -248,6 +289,7 @@ ERRORS = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE, ERRORS)}
+TABLES.update({t.name: t for t in (ORGANISATIONS, ENRICHMENT)})
 TABLES.update({t.name: t for t in (PARTNERSHIPS, PARTNERSHIP_FUNDING, PROCUREMENT, OUTCOMES, HEADLINE_FIGURES)})
 
 # What each source maps into before checks and enrichment: the core columns it can know, plus internal

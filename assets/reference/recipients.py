@@ -1,0 +1,179 @@
+"""Recipient identity across funders, and the pseudonyms that keep natural persons out of every output.
+
+Identity, in order: a valid orgnr the source gave (Innovasjon Norge's padded field, CORDIS's ``NO…MVA``,
+Forskningsrådet's column; the sources clean them); else the normalised name, matched to an orgnr only when
+exactly one orgnr carries that normalised name (confidence 0.9); else the name alone (0.5). A row with an
+orgnr is never moved to another orgnr, so two orgnrs are never merged.
+
+Natural persons: a sole proprietorship (ENK) or person form in Brønnøysund; or, without that knowledge, a
+name with no organisation marker (PUBLISHING.md). Their id becomes ``NO-PERSON-<HMAC-SHA256>`` keyed by
+``INNOFUND_PSEUDONYM_KEY`` (or the file named by ``INNOFUND_PSEUDONYM_KEY_FILE``), their name a neutral label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from .brreg import NATURAL_PERSON_FORMS, PUBLIC_FORMS
+
+PERSON_LABEL = "natural person (pseudonymised)"
+NAME_MATCH_CONFIDENCE = 0.9
+NAME_ONLY_CONFIDENCE = 0.5
+STARTUP_YEARS = 3
+_LEGAL_FORMS = {"aksjeselskap": "as", "allmennaksjeselskap": "asa", "a/s": "as", "a.s.": "as", "a.s": "as"}
+# Words that mark an organisation (PUBLISHING.md), matched as whole words; stems match inside compounds.
+ORG_WORDS = frozenset("as asa sa ans da ba ks hf iks kf nuf sf ltd limited gmbh ab oy bv nv inc llc plc srl sl sas "
+                      "sarl spa ag aps ehf kft sp zoo doo oü uab sia ou eood ood ead".split())
+ORG_STEMS = ("kommune", "fylke", "stiftelse", "forening", "universit", "høgskol", "hogskol", "institut", "sykehus",
+             "direktorat", "departement", "senter", "center", "centre", "klynge", "cluster", "association",
+             "foundation", "selskap", "sameie", "borettslag", "samvirke", "lag ", "laget", "group", "gruppen",
+             "company", "council", "agency", "ministry", "museum", "skole", "school", "nettverk", "network",
+             "innovasjon", "consult", "holding", "invest", "eiendom", "service", "teknologi", "technolog",
+             "chamber", "kammer", "union", "federation", "society", "academy", "akademi", "næring",
+             "naering", "hotel", "bank", "energi", "energy", "industri", "kirke",
+             "menighet", "rådgiv", "agency", "office", "kontor", "cooperative", "ngo",
+             # public bodies and research: never a person's name
+             "norges ", "norsk", "statens", "statistisk", "forsk", "research", "eric", "consorti", "coalition",
+             "sekretariat", "registerenhet", "sentral", "vesen", "verk", "forbund", "tilsyn", "byrå", "nemnd",
+             "arkiv", "bibliotek", "politi", "infrastruct", "programme", "program", "tech", "maritim", "miljø",
+             "solutions", "systems", "software", "produksjon", "utvikling", "aquaculture", "havbruk", "fiskeri")
+
+
+def normalise_name(name: object) -> str | None:
+    """The name as compared: Unicode NFKC, case-folded, punctuation to spaces, legal form spelled one way."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    text = unicodedata.normalize("NFKC", name).casefold()
+    for long, short in _LEGAL_FORMS.items():
+        text = re.sub(rf"(?<!\w){re.escape(long)}(?!\w)", short, text)
+    text = re.sub(r"[^\w]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip() or None
+
+
+def has_org_marker(name: object) -> bool:
+    key = normalise_name(name)
+    if key is None:
+        return False
+    return bool(set(key.split()) & ORG_WORDS) or any(stem in f"{key} " for stem in ORG_STEMS)
+
+
+def pseudonym_key(fallback_file: Path | None = None) -> bytes:
+    """The HMAC key: ``INNOFUND_PSEUDONYM_KEY``, or the file ``INNOFUND_PSEUDONYM_KEY_FILE`` names, or else
+    ``fallback_file`` (created once with a random key, readable by its owner only), so that pseudonyms stay
+    stable from run to run and nobody can recompute them without the key. There is no built-in default key:
+    it would let anyone who reads this code re-identify a person from an orgnr."""
+    if os.environ.get("INNOFUND_PSEUDONYM_KEY"):
+        return os.environ["INNOFUND_PSEUDONYM_KEY"].encode("utf-8")
+    named = os.environ.get("INNOFUND_PSEUDONYM_KEY_FILE")
+    file = Path(named) if named else fallback_file
+    if file is None:
+        raise RuntimeError("no pseudonym key: set INNOFUND_PSEUDONYM_KEY or INNOFUND_PSEUDONYM_KEY_FILE "
+                           "(see docs/reference-data.md)")
+    if not file.is_file():
+        if named:
+            raise RuntimeError(f"INNOFUND_PSEUDONYM_KEY_FILE {file} does not exist")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return file.read_bytes().strip()
+
+
+def person_id(identity_key: str, key: bytes) -> str:
+    return "NO-PERSON-" + hmac.new(key, identity_key.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+def name_id(normalised: str) -> str:
+    """innofund's own id for an organisation known only by name (no orgnr, not a person)."""
+    return "INNOFUND-NAME-" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+
+
+RECIPIENT_COLUMNS = ["identity_key", "org_id", "orgnr", "name", "match", "confidence", "is_natural_person"]
+
+
+def resolve(mentions: pd.DataFrame, units: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """``mentions`` has ``name, orgnr`` (one row per recipient mention, any source). Returns one row per
+    identity key (``orgnr:<n>`` or ``name:<normalised>``) with its org id, how it was matched and whether it is
+    a natural person. ``units`` are Brønnøysund units (``brreg.UNIT_COLUMNS``)."""
+    m = mentions.assign(norm=mentions["name"].map(normalise_name))
+    m = m.loc[m["orgnr"].notna() | m["norm"].notna()]
+    with_orgnr = m.loc[m["orgnr"].notna()]
+    # Normalised name -> orgnr, from the mentions with an orgnr and from Brønnøysund; ambiguous names drop out.
+    named = pd.concat([with_orgnr[["norm", "orgnr"]],
+                       pd.DataFrame({"norm": units["name"].map(normalise_name), "orgnr": units["orgnr"]})]).dropna()
+    per_name = named.drop_duplicates().groupby("norm")["orgnr"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+    forms = dict(zip(units["orgnr"], units["org_form"]))
+    rows = []
+    for orgnr, group in with_orgnr.groupby("orgnr", sort=True):
+        name = group["name"].dropna().iloc[0] if group["name"].notna().any() else None
+        form = forms.get(orgnr)
+        person = form in NATURAL_PERSON_FORMS if form else not has_org_marker(name)
+        rows.append((f"orgnr:{orgnr}", None, orgnr, name, "orgnr", 1.0, person))
+    for norm, group in m.loc[m["orgnr"].isna()].groupby("norm", sort=True):
+        name = group["name"].iloc[0]
+        orgnr = per_name.get(norm)
+        if orgnr is not None:
+            form = forms.get(orgnr)
+            person = form in NATURAL_PERSON_FORMS if form else not has_org_marker(name)
+            rows.append((f"name:{norm}", None, orgnr, name, "name_to_orgnr", NAME_MATCH_CONFIDENCE, person))
+        else:
+            rows.append((f"name:{norm}", None, None, name, "name_only", NAME_ONLY_CONFIDENCE, not has_org_marker(name)))
+    out = pd.DataFrame(rows, columns=RECIPIENT_COLUMNS)
+    out["org_id"] = [
+        person_id(f"orgnr:{o}" if isinstance(o, str) else k, key) if p
+        else (f"NO-BRC-{o}" if isinstance(o, str) else name_id(k.removeprefix("name:")))
+        for k, o, p in zip(out["identity_key"], out["orgnr"], out["is_natural_person"])]
+    out.loc[out["is_natural_person"], "match"] = "person"
+    return out
+
+
+def identity_keys(names: pd.Series, orgnrs: pd.Series) -> pd.Series:
+    """The identity key of each mention (``orgnr:`` first, else ``name:``), None when it has neither."""
+    norm = names.map(normalise_name)
+    return pd.Series([f"orgnr:{o}" if isinstance(o, str) else (f"name:{n}" if isinstance(n, str) else None)
+                      for o, n in zip(orgnrs, norm)], index=names.index, dtype=object)
+
+
+def organisations(recipients: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """One row per org id: Brønnøysund's facts for an orgnr it knows; a person's row keeps only the flag."""
+    facts = units.set_index("orgnr")
+    first = recipients.drop_duplicates("org_id").set_index("org_id")
+    out = pd.DataFrame({"org_id": first.index, "is_natural_person": first["is_natural_person"].to_numpy(dtype=bool),
+                        "identity_basis": first["match"].to_numpy()})
+    orgnr = first["orgnr"]
+    known = orgnr.map(lambda o: isinstance(o, str) and o in facts.index).to_numpy(dtype=bool)
+    for column, source in (("org_form", "org_form"), ("nace_code", "nace_code"),
+                           ("business_kommune_code", "kommune_code"), ("founding_date", "founding_date"),
+                           ("institutional_sector_code", "institutional_sector_code")):
+        out[column] = [facts.at[o, source] if k else None for o, k in zip(orgnr, known)]
+    out["in_business_register"] = known
+    out["org_name"] = [PERSON_LABEL if p else n for p, n in zip(out["is_natural_person"], first["name"])]
+    out["is_public_sector"] = [
+        (f in PUBLIC_FORMS or (isinstance(s, str) and s.startswith("6"))) if k else None
+        for f, s, k in zip(out["org_form"], out["institutional_sector_code"], known)]
+    # A person's register facts stay out of the published row: only the form says "ENK".
+    person = out["is_natural_person"]
+    for column in ("nace_code", "business_kommune_code", "founding_date", "institutional_sector_code"):
+        out.loc[person, column] = None
+    return out.sort_values("org_id").reset_index(drop=True)
+
+
+def is_startup(founding: pd.Series, award_date: pd.Series) -> pd.Series:
+    """Founded at most three years before the award (Innovasjon Norge's own definition of an entrepreneur)."""
+    def flag(f, a):
+        if f is None or a is None or pd.isna(f) or pd.isna(a):
+            return None
+        try:
+            limit = a.replace(year=a.year - STARTUP_YEARS)
+        except ValueError:  # 29 February
+            limit = a.replace(year=a.year - STARTUP_YEARS, day=28)
+        return bool(limit <= f <= a)
+    return pd.Series([flag(f, a) for f, a in zip(founding, award_date)], index=award_date.index, dtype=object)
