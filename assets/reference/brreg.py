@@ -137,22 +137,24 @@ def fetch_bulk_csv(target: Path, base_url: str = API, timeout: float = 300.0) ->
 
 
 def search_pages(params: dict[str, str], base_url: str = API, page_size: int = 100,
-                 timeout: float = 60.0) -> Iterator[dict]:
+                 timeout: float = 60.0, max_hits: int = MAX_HITS) -> Iterator[dict]:
     """Every unit a search finds. When the search has more than ``MAX_HITS`` hits, it is split in two by
     registration date (``fraRegistreringsdatoEnhetsregisteret`` / ``tilRegistreringsdatoEnhetsregisteret``)
     and each half is searched in turn, down to a single day."""
     first = _get_json(f"{base_url}/enheter?{urllib.parse.urlencode({**params, 'size': page_size, 'page': 0})}", timeout)
     total = first.get("page", {}).get("totalElements", 0)
-    if total > MAX_HITS:
+    if total > max_hits:
         start = dt.date.fromisoformat(params.get("fraRegistreringsdatoEnhetsregisteret", "1900-01-01"))
         end = dt.date.fromisoformat(params.get("tilRegistreringsdatoEnhetsregisteret", dt.date.today().isoformat()))
         if start >= end:
             raise RuntimeError(f"brreg search {params}: {total} hits on one day; cannot split further")
         middle = start + (end - start) // 2
         yield from search_pages({**params, "fraRegistreringsdatoEnhetsregisteret": start.isoformat(),
-                                 "tilRegistreringsdatoEnhetsregisteret": middle.isoformat()}, base_url, page_size, timeout)
+                                 "tilRegistreringsdatoEnhetsregisteret": middle.isoformat()},
+                                base_url, page_size, timeout, max_hits)
         yield from search_pages({**params, "fraRegistreringsdatoEnhetsregisteret": (middle + dt.timedelta(days=1)).isoformat(),
-                                 "tilRegistreringsdatoEnhetsregisteret": end.isoformat()}, base_url, page_size, timeout)
+                                 "tilRegistreringsdatoEnhetsregisteret": end.isoformat()},
+                                base_url, page_size, timeout, max_hits)
         return
     page, doc = 0, first
     while True:

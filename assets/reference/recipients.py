@@ -120,7 +120,7 @@ def resolve(mentions: pd.DataFrame, units: pd.DataFrame, key: bytes) -> pd.DataF
     for norm, group in m.loc[m["orgnr"].isna()].groupby("norm", sort=True):
         name = group["name"].iloc[0]
         orgnr = per_name.get(norm)
-        if orgnr is not None:
+        if isinstance(orgnr, str):
             form = forms.get(orgnr)
             person = form in NATURAL_PERSON_FORMS if form else not has_org_marker(name)
             rows.append((f"name:{norm}", None, orgnr, name, "name_to_orgnr", NAME_MATCH_CONFIDENCE, person))

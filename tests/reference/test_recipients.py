@@ -1,0 +1,85 @@
+"""Recipient identity and pseudonyms, on the real Brønnøysund units the sample names."""
+
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+
+from assets.reference import brreg, recipients as rcp
+from assets.reference.assets import BUNDLED, build_organisations
+
+KEY = b"test-key"
+
+
+def units():
+    return brreg.read_units(BUNDLED / "brreg_enheter" / "enheter_sample.csv")
+
+
+def mentions(rows):
+    return pd.DataFrame(rows, columns=["name", "orgnr"]).astype(object)
+
+
+def test_orgnr_first_and_two_orgnrs_never_merged():
+    resolved = rcp.resolve(mentions([("WINDSIM AS", "967070513"), ("WindSim A/S", "989094823"),
+                                     ("Windsim AS", None)]), units(), KEY)
+    by_key = resolved.set_index("identity_key")
+    # the same normalised name under two orgnrs: both stay, and the name-only mention is not forced onto either
+    assert by_key.loc["orgnr:967070513", "org_id"] == "NO-BRC-967070513"
+    assert by_key.loc["orgnr:989094823", "org_id"] == "NO-BRC-989094823"
+    assert by_key.loc["name:windsim as", "match"] == "name_only"
+    assert by_key.loc["name:windsim as", "confidence"] == rcp.NAME_ONLY_CONFIDENCE
+
+
+def test_name_matches_an_orgnr_when_exactly_one_carries_it():
+    resolved = rcp.resolve(mentions([("Nofima A/S", None)]), units(), KEY).iloc[0]
+    assert (resolved["org_id"], resolved["match"], resolved["confidence"]) == ("NO-BRC-989278835", "name_to_orgnr", 0.9)
+
+
+def test_enk_from_the_register_is_a_person_even_with_an_organisation_word():
+    # CORNELIUSSEN GROUP is an ENK in Enhetsregisteret: "group" does not make it a company.
+    resolved = rcp.resolve(mentions([("CORNELIUSSEN GROUP", "992710977"), ("OLAV TAKSDAL", None),
+                                     ("Black Sea Energy Cluster", None)]), units(), KEY).set_index("identity_key")
+    assert resolved.loc["orgnr:992710977", "is_natural_person"]
+    assert resolved.loc["orgnr:992710977", "org_id"].startswith("NO-PERSON-")
+    assert resolved.loc["name:olav taksdal", "is_natural_person"]
+    assert not resolved.loc["name:black sea energy cluster", "is_natural_person"]
+
+
+def test_pseudonyms_are_stable_and_keyed():
+    one = rcp.person_id("orgnr:992710977", KEY)
+    assert one == rcp.person_id("orgnr:992710977", KEY) != rcp.person_id("orgnr:992710977", b"other")
+    assert "992710977" not in one
+
+
+def test_key_from_environment_or_a_private_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("INNOFUND_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("INNOFUND_PSEUDONYM_KEY_FILE", raising=False)
+    file = tmp_path / ".secrets" / "pseudonym.key"
+    first = rcp.pseudonym_key(file)
+    assert first == rcp.pseudonym_key(file) and len(first) == 64
+    assert file.stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("INNOFUND_PSEUDONYM_KEY", "abc")
+    assert rcp.pseudonym_key(file) == b"abc"
+
+
+def test_organisations_keep_register_facts_but_not_a_persons():
+    resolved = rcp.resolve(mentions([("CORNELIUSSEN GROUP", "992710977"), ("PORSGRUNN KOMMUNE", "939991034")]),
+                           units(), KEY)
+    orgs = rcp.organisations(resolved, units()).set_index("org_id")
+    komm = orgs.loc["NO-BRC-939991034"]
+    assert (komm["org_form"], komm["is_public_sector"], komm["in_business_register"]) == ("KOMM", True, True)
+    person = orgs.loc[orgs["is_natural_person"]].iloc[0]
+    assert person["org_name"] == rcp.PERSON_LABEL and person["org_form"] == "ENK"
+    assert pd.isna(person["nace_code"]) and pd.isna(person["business_kommune_code"])
+
+
+def test_empty_landing_builds_an_empty_organisations_table():
+    table, resolved = build_organisations(mentions([]), units(), KEY)
+    assert table.num_rows == 0 and resolved.empty
+    assert table.schema.field("founding_date").type == pa.date32()
+
+
+def test_startup_is_founded_at_most_three_years_before_the_award():
+    founding = pd.Series([dt.date(2012, 5, 1), dt.date(2012, 5, 1), None], dtype=object)
+    award = pd.Series([dt.date(2015, 5, 1), dt.date(2015, 5, 2), dt.date(2015, 5, 1)], dtype=object)
+    assert rcp.is_startup(founding, award).tolist() == [True, False, None]
