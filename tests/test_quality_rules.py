@@ -214,7 +214,7 @@ def core_frame(table: str, rows: list[dict]) -> pa.Table:
 
 
 def clean_views(**changes) -> dict:
-    award = {**CLEAN["awards"], "amount_nok": 1_000_000.0}
+    award = {**CLEAN["awards"], "amount_nok": 1_000_000.0, "recipient_org_id": f"NO-BRC-{VALID_ORGNR}"}
     rec = {"source_id": "forskningsradet_soknader", "source_file": "f.csv", "source_sha256": SHA, "read_status": "ok",
            "read_problem": None, "rows_read": 2, "rows_published": 1, "rows_quarantined": 0, "rows_excluded": 1,
            "balanced": True}
@@ -227,6 +227,8 @@ def clean_views(**changes) -> dict:
         "partnerships": [CLEAN["partnerships"]],
         "partnership_funding": [CLEAN["partnership_funding"]],
         "procurement": [CLEAN["procurement"]],
+        "organisations": [{"org_id": f"NO-BRC-{VALID_ORGNR}", "org_name": "SINTEF AS", "org_form": "AS",
+                           "is_natural_person": False, "in_business_register": True, "identity_basis": "orgnr"}],
         "reconciliation": [rec],
         "raw_amounts": [{"source_id": "forskningsradet_soknader", "source_file": "f.csv", "source_row": 1,
                          "amount_text": "1 000 000,00"}],
@@ -259,6 +261,10 @@ SET_CASES = {
                                     "rows_published": 0, "rows_excluded": 0}]},
     "reconciliation.amount_totals": {"raw_amounts": lambda r: [{**r[0], "amount_text": "1 000 100,00"}]},
     "awards.amount_nok.plausible": {"awards": lambda a: [{**a[0], "amount_nok": 5e9}]},
+    "awards.recipient_org_id.foreign_key": {"awards": lambda a: [{**a[0], "recipient_org_id": "NO-BRC-000000404"}]},
+    # an ENK published under its orgnr and name
+    "organisations.person.not_pseudonymised": {"organisations": lambda o: [{**o[0], "org_form": "ENK",
+                                                                            "is_natural_person": True}]},
     "awards.cross_source.eu_totals": {"awards": lambda a: a + [
         {**a[0], **_EU, "award_id": "forskningsradet_eu:1", "source_id": "forskningsradet_eu", "amount_original": 100_000.0},
         {**a[0], **_EU, "award_id": "cordis_projects:1", "source_id": "cordis_projects", "amount_original": 120_000.0}]},
