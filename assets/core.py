@@ -200,4 +200,4 @@ def _core_check(table_name: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDe
 
 
 core_checks = [_core_check("awards", core_awards), _core_check("projects", core_projects),
-               _core_check("participants", core_participants)]
+               _core_check("participants", core_participants), _core_check("organisations", core_organisations)]

@@ -21,7 +21,8 @@ from pipelines.metadata.fields import PARTNERSHIP_PHASES
 
 SEVERITIES = ("error", "warning")
 CATEGORIES = ("existence", "format", "accuracy", "consistency", "cross-source")
-# Tables whose staged rows the row rules check. `organisations` plugs in here when its branch lands.
+# Tables whose staged rows the row rules check. `organisations` has no staged rows (it is resolved from the
+# recipients of all sources): its registry suite and the set rules over it check it.
 RULED_TABLES = ("awards", "projects", "participants", "partnerships", "partnership_funding", "procurement")
 
 

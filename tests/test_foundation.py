@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,6 +138,11 @@ def test_cli_run_prints_summary_and_exits_nonzero_on_an_unreadable_file(tmp_path
     assert code != 0
     assert "garbage.csv" in captured.err and "binary" in captured.err
     assert "soknader2_sample.csv" in captured.out
+    # per source: awards, and the shares with a resolved recipient, a current kommune and a NOK amount
+    coverage = pq.read_table(out / "quality" / "enrichment.parquet").to_pandas().iloc[0]
+    assert "Enrichment per source" in captured.out
+    assert re.search(rf"forskningsradet_soknader\s+64\s+{coverage['share_recipient_resolved']:.4f}\s+1\.0+\s+1\.0+\s",
+                     captured.out)
     assert (out / "publish" / "latest" / "data" / "awards.csv").is_file(), "the readable file is still published"
     # The run is recorded on the persistent instance, so the UI shows it.
     instance = dg.DagsterInstance.from_config(str(tmp_path / "home"))
