@@ -1,6 +1,7 @@
 """Recipient identity and pseudonyms, on the real Brønnøysund units the sample names."""
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pyarrow as pa
@@ -83,3 +84,13 @@ def test_startup_is_founded_at_most_three_years_before_the_award():
     founding = pd.Series([dt.date(2012, 5, 1), dt.date(2012, 5, 1), None], dtype=object)
     award = pd.Series([dt.date(2015, 5, 1), dt.date(2015, 5, 2), dt.date(2015, 5, 1)], dtype=object)
     assert rcp.is_startup(founding, award).tolist() == [True, False, None]
+
+
+def test_personal_values_are_blanked_in_error_values_and_raw_records():
+    from assets.reference.enrichment import mask_personal
+
+    personal = frozenset({"OLAV TAKSDAL", "992710977"})
+    assert mask_personal("992710977", personal) is None
+    assert mask_personal("SINTEF AS", personal) == "SINTEF AS"
+    raw = '{"Mottaker": "OLAV TAKSDAL", "Org.nr": "00992710977", "Beløp": "100 000"}'
+    assert json.loads(mask_personal(raw, personal)) == {"Mottaker": None, "Org.nr": None, "Beløp": "100 000"}

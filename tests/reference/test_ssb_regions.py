@@ -1,6 +1,7 @@
 """SSB regions on the bundled snapshot (built from the real KLASS fixtures): chains, splits, names."""
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -70,3 +71,17 @@ def test_innovasjon_norge_names_in_their_period(regions):
     assert several.fylke_code_current is None and several.note == "abroad_or_several"
     # Buskerud lost Røyken and Hurum to Asker (Akershus): by fylke name alone, today's fylke is ambiguous.
     assert ssb.place(None, None, None, "Buskerud", dt.date(2015, 1, 1), regions).note == "ambiguous_split"
+
+
+def test_klass_api_json_changes_read_like_the_csv(regions, tmp_path):
+    # The shape of KLASS's /classifications/131/changes answer.
+    rows = [{"oldCode": "0101", "oldName": "Halden", "newCode": "3001", "newName": "Halden", "changeOccurred": "2020-01-01"},
+            {"oldCode": "1833", "oldName": "Rana", "newCode": "1833", "newName": "Rana - Raane", "changeOccurred": "2024-03-01"}]
+    path = tmp_path / "kommune_changes.json"
+    path.write_text(json.dumps({"codeChanges": rows}), encoding="utf-8")
+    changes = ssb.read_changes(path)
+    assert changes[["old_code", "new_code"]].values.tolist() == [["0101", "3001"]]  # a rename changes no code
+    bad = tmp_path / "bad.csv"
+    bad.write_text("oldCode,oldName,newCode,newName,changeOccurred\n0101,Halden,3001,Halden,between 2019 and 2020\n")
+    with pytest.raises(ValueError, match="bad.csv: record 1: changeOccurred is not a date"):
+        ssb.read_changes(bad)
