@@ -60,8 +60,12 @@ def enrich_awards(awards: pd.DataFrame, resolved: pd.DataFrame, units: pd.DataFr
     out["recipient_is_public_sector"] = pd.Series(
         [(facts.at[o, "org_form"] in PUBLIC_FORMS or str(facts.at[o, "institutional_sector_code"] or "").startswith("6"))
          if k else None for o, k in zip(orgnr, known)], index=out.index, dtype=object)
-    places = [ssb_regions.place(k, f, kn, fn, d, regions) for k, f, kn, fn, d in zip(
-        out["kommune_code"], out["fylke_code"], out["kommune_name"], out["fylke_name"], out["award_date"])]
+    # One resolution per distinct place and period (see ssb_regions.period_start), not per row.
+    start = ssb_regions.period_start(regions)
+    keys = list(zip(*(out[c].where(out[c].notna(), None) for c in ("kommune_code", "fylke_code", "kommune_name",
+                                                                    "fylke_name")), out["award_date"].map(start)))
+    resolved_places = {key: ssb_regions.place(*key, regions) for key in set(keys)}
+    places = [resolved_places[key] for key in keys]
     for column in ("kommune_code_award_date", "fylke_code_award_date", "kommune_code_current", "fylke_code_current"):
         out[column] = [getattr(p, column) for p in places]
     out["geography_note"] = [p.note for p in places]

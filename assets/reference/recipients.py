@@ -137,7 +137,7 @@ def resolve(mentions: pd.DataFrame, units: pd.DataFrame, key: bytes) -> pd.DataF
 
 def identity_keys(names: pd.Series, orgnrs: pd.Series) -> pd.Series:
     """The identity key of each mention (``orgnr:`` first, else ``name:``), None when it has neither."""
-    norm = names.map(normalise_name)
+    norm = names.map({n: normalise_name(n) for n in names.dropna().unique()})  # each distinct name once
     return pd.Series([f"orgnr:{o}" if isinstance(o, str) else (f"name:{n}" if isinstance(n, str) else None)
                       for o, n in zip(orgnrs, norm)], index=names.index, dtype=object)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -191,6 +192,25 @@ def place(kommune_code: str | None, fylke_code: str | None, kommune_name: str | 
         f_now = None
     note = next((n for n in notes if n), None) if not k_now else None
     return Place(k_then, f_then, k_now, f_now, note)
+
+
+def period_start(regions: Regions) -> Callable[[object], dt.date]:
+    """A function mapping a date to the start of its period between consecutive boundaries (validity starts
+    and ends, change dates, history cut-offs). ``place`` gives the same answer for every date of a period, so
+    a large table is resolved once per distinct (place, period) rather than once per row."""
+    import bisect
+
+    bounds = {d for frame, cols in ((regions.kommuner, ("valid_from", "valid_to")),
+                                    (regions.fylker, ("valid_from", "valid_to"))) for c in cols for d in frame[c] if d}
+    bounds |= set(regions.changes["occurred"]) | set(HISTORY_FROM_BY_PREFIX.values()) | {HISTORY_FROM, CURRENT_STRUCTURE}
+    ordered = sorted(bounds)
+
+    def start(value: object) -> dt.date:
+        if not isinstance(value, dt.date):
+            return CURRENT_STRUCTURE
+        i = bisect.bisect_right(ordered, value)
+        return ordered[i - 1] if i else dt.date.min
+    return start
 
 
 def _fylke_valid(code: str, when: dt.date, regions: Regions) -> bool:
