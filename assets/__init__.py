@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .fetch import FETCH_GROUP, Fetcher, fetch_assets
 from .core import core_awards, core_checks, core_participants, core_projects
 from .ingest import source_assets
 from .outcomes import outcome_assets, outcome_checks
@@ -14,7 +15,7 @@ from .warehouse import warehouse
 
 def all_assets() -> list:
     sources = [a for source in SOURCES.values() for a in source_assets(source)]
-    return [*sources, *REFERENCE_ASSETS, core_awards, enrichment_coverage, core_projects, core_participants, *outcome_assets, quality, warehouse, release]
+    return [*fetch_assets(), *sources, *REFERENCE_ASSETS, core_awards, enrichment_coverage, core_projects, core_participants, *outcome_assets, quality, warehouse, release]
 
 
 def all_checks() -> list:

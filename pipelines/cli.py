@@ -91,6 +91,30 @@ def _run(landing: Path, out: Path, dagster_home: Path) -> int:
     return 3 if unreadable else 0
 
 
+def fetch(landing: Path, source_ids: list[str], base_url: str | None) -> int:
+    """Download each chosen source into landing; a failure keeps the last good file (exit 3)."""
+    from assets.sources import SOURCES
+
+    from .fetch import FetchSettings, fetch_source
+
+    unknown = [sid for sid in source_ids if sid not in SOURCES or not SOURCES[sid].url]
+    if unknown:
+        fetchable = ", ".join(sid for sid, s in SOURCES.items() if s.url)
+        print(f"innofund: no download URL for {', '.join(unknown)} (fetchable: {fetchable})", file=sys.stderr)
+        return 2
+    settings = FetchSettings(base_url=base_url)
+    failed = 0
+    for sid in source_ids or [sid for sid, s in SOURCES.items() if s.url]:
+        result = fetch_source(sid, SOURCES[sid].url, landing, settings)
+        if result.ok:
+            print(f"{sid}: {result.status} {result.file} ({result.bytes or 0:,} bytes, {result.attempts} attempt(s))")
+        else:
+            failed += 1
+            print(f"{sid}: FAILED after {result.attempts} attempt(s), last good file kept: {result.problem}",
+                  file=sys.stderr)
+    return 3 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="innofund", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,7 +126,15 @@ def main(argv: list[str] | None = None) -> int:
                        help="persistent Dagster instance folder (default: $DAGSTER_HOME or ./.dagster_home)")
     p_run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait this long for another run on the same output folder to finish (default: refuse)")
+    p_fetch = sub.add_parser("fetch", help="download the funders' files into the landing folder")
+    p_fetch.add_argument("--landing", type=Path, default=Path("landing"), help="landing folder (default: ./landing)")
+    p_fetch.add_argument("--source", dest="sources", action="append", default=[], metavar="SOURCE_ID",
+                         help="fetch only this source (repeatable; default: every source with a URL)")
+    p_fetch.add_argument("--base-url", default=os.environ.get("INNOFUND_FETCH_BASE_URL"),
+                         help="replace scheme and host of every URL, e.g. a mirror ($INNOFUND_FETCH_BASE_URL)")
     args = parser.parse_args(argv)
+    if args.command == "fetch":
+        return fetch(args.landing, args.sources, args.base_url)
     if args.command == "run":
         return run(args.landing, args.out, args.dagster_home, args.wait)
     return 2
