@@ -20,13 +20,25 @@ def _instance(home: Path):
     return dg.DagsterInstance.get()
 
 
-def run(landing: Path, out: Path, dagster_home: Path, wait_seconds: float = 0.0) -> int:
-    """Run under the output folder's lock, so a second run waits or refuses clearly."""
+def run(landing: Path, out: Path, dagster_home: Path, wait_seconds: float = 0.0, force: bool = False) -> int:
+    """Run under the output folder's lock, so a second run waits or refuses clearly; skip the run when
+    neither the landing files nor the code changed since the last clean run (``force`` runs anyway)."""
+    from .fingerprint import last_clean_run, record_run, run_fingerprint
     from .storage import RunLocked, run_lock
 
     try:
         with run_lock(out.resolve(), wait_seconds):
-            return _run(landing, out, dagster_home)
+            fingerprint = run_fingerprint(landing) if landing.is_dir() else None
+            previous = last_clean_run(out, fingerprint)
+            if previous and not force:
+                print(f"innofund: nothing changed since the clean run at {previous['finished_at']} "
+                      f"(landing and code hash {fingerprint[:12]}); release {previous['release']} stands. "
+                      "Use --force to run anyway.")
+                return 0
+            code = _run(landing, out, dagster_home)
+            if fingerprint:
+                record_run(out, fingerprint, code)
+            return code
     except RunLocked as exc:
         print(f"innofund: {exc}", file=sys.stderr)
         return 4
@@ -124,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--dagster-home", type=Path,
                        default=Path(os.environ.get("DAGSTER_HOME", ".dagster_home")),
                        help="persistent Dagster instance folder (default: $DAGSTER_HOME or ./.dagster_home)")
+    p_run.add_argument("--force", action="store_true",
+                       help="run even when landing files and code are unchanged since the last clean run")
     p_run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait this long for another run on the same output folder to finish (default: refuse)")
     p_fetch = sub.add_parser("fetch", help="download the funders' files into the landing folder")
@@ -132,11 +146,31 @@ def main(argv: list[str] | None = None) -> int:
                          help="fetch only this source (repeatable; default: every source with a URL)")
     p_fetch.add_argument("--base-url", default=os.environ.get("INNOFUND_FETCH_BASE_URL"),
                          help="replace scheme and host of every URL, e.g. a mirror ($INNOFUND_FETCH_BASE_URL)")
+    p_synth = sub.add_parser("synth", help="write a synthetic landing folder in the funders' formats")
+    p_synth.add_argument("--records", type=int, required=True, help="records in all, across the sources")
+    p_synth.add_argument("--out", type=Path, required=True, help="landing folder to write")
+    p_synth.add_argument("--seed", type=int, default=42, help="same seed, same bytes (default: 42)")
+    p_bench = sub.add_parser("bench", help="time the whole run against the I/O floor on synthetic data")
+    p_bench.add_argument("--sizes", default="100000,1000000",
+                         help="comma-separated record counts (default: 100000,1000000; 10000000 on request)")
+    p_bench.add_argument("--work", type=Path, default=Path("bench_work"), help="scratch folder (default: ./bench_work)")
+    p_bench.add_argument("--report", type=Path, default=Path("bench_work/bench.json"), help="JSON results file")
     args = parser.parse_args(argv)
+    if args.command == "synth":
+        from .synth import synth
+
+        written = synth(args.records, args.out, args.seed)
+        print("\n".join(f"{sid}: {n:,} records" for sid, n in written.items()))
+        return 0
+    if args.command == "bench":
+        from .bench import bench
+
+        bench([int(s.replace("_", "")) for s in args.sizes.split(",")], args.work, args.report)
+        return 0
     if args.command == "fetch":
         return fetch(args.landing, args.sources, args.base_url)
     if args.command == "run":
-        return run(args.landing, args.out, args.dagster_home, args.wait)
+        return run(args.landing, args.out, args.dagster_home, args.wait, args.force)
     return 2
 
 
