@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast ui bench clean
+.PHONY: setup run test test-fast test-reliability-long ui bench clean
 
 setup: $(STAMP)
 
@@ -20,10 +20,14 @@ run: setup
 	$(BIN)/innofund run
 
 test: setup
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not reliability_long" $(PYTEST_ARGS)
+
+# Every corpus case alone and more kills (INNOFUND_FAULT_KILLS); .ci/run runs it after make test.
+test-reliability-long: setup
+	INNOFUND_FAULT_KILLS=$${INNOFUND_FAULT_KILLS:-8} $(BIN)/python -m pytest -p no:cacheprovider -m reliability_long $(PYTEST_ARGS)
 
 test-fast: setup
-	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow and not reliability_long" $(PYTEST_ARGS)
 
 ui: setup
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dg dev

@@ -34,23 +34,36 @@ class FileReport:
     encoding: str | None = None
 
 
-def landing_files(landing_dir: Path, source_id: str) -> list[Path]:
-    """The data files in ``landing/<source_id>/``, sorted, never following a link out of it.
+def _landing_entries(landing_dir: Path, source_id: str) -> tuple[list[Path], list[Path]]:
+    """(data files inside ``landing/<source_id>/``, links that point outside it), both sorted.
 
     Hidden files (fetch state) and Markdown notes (``PROVENANCE.md``) sit beside the data and are not read.
     """
     folder = landing_dir / source_id
     if not folder.is_dir():
-        return []
+        return [], []
     root = folder.resolve()
-    files = []
+    inside, outside = [], []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() == ".md" or not path.is_file():
+        if path.name.startswith(".") or path.suffix.lower() == ".md":
             continue
         if root not in path.resolve().parents:
-            continue  # a link pointing outside the landing folder
-        files.append(path)
-    return files
+            outside.append(path)  # a link pointing outside the landing folder: never followed
+        elif path.is_file():
+            inside.append(path)
+    return inside, outside
+
+
+def landing_files(landing_dir: Path, source_id: str) -> list[Path]:
+    """The data files in ``landing/<source_id>/``, sorted, never following a link out of it."""
+    return _landing_entries(landing_dir, source_id)[0]
+
+
+def links_out_of_landing(landing_dir: Path, source_id: str) -> list[FileReport]:
+    """Links out of landing, reported as unreadable files so that the run names them."""
+    return [FileReport(source_id, path.name, "", "unreadable",
+                       f"{path.name}: a link to {path.resolve()} outside the landing folder; not followed", 0)
+            for path in _landing_entries(landing_dir, source_id)[1]]
 
 
 def read_file(source: Source, path: Path) -> tuple[list[pa.Table], list[FileReport]]:
@@ -172,6 +185,7 @@ def source_assets(source: Source) -> list[dg.AssetsDefinition]:
     def raw_asset(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
         files = landing_files(paths.landing, sid)
         table, reports = read_landing(source, files)
+        reports += links_out_of_landing(paths.landing, sid)
         out = raw_dir(paths, sid)
         write_parquet(out / "records.parquet", table)
         write_json(out / "files.json", [r.__dict__ for r in reports])

@@ -108,8 +108,10 @@ def convert(amounts: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
         "exchange_rate_date": pd.Series(None, index=amounts.index, dtype="object"),
         "exchange_rate_method": pd.Series(None, index=amounts.index, dtype="object"),
     })
+    # As float64 whatever the staged type (a decimal or an object column from an odd file must not crash this).
+    original = pd.to_numeric(amounts["amount_original"], errors="coerce").astype("float64")
     is_nok = amounts["currency_original"] == "NOK"
-    out.loc[is_nok, "amount_nok"] = amounts.loc[is_nok, "amount_original"]
+    out.loc[is_nok, "amount_nok"] = original[is_nok]
     out.loc[is_nok, "exchange_rate"] = 1.0
     out.loc[is_nok, "exchange_rate_date"] = amounts.loc[is_nok, "award_date"]
     out.loc[is_nok, "exchange_rate_method"] = "identity"
@@ -130,5 +132,5 @@ def convert(amounts: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     out.loc[rows, "exchange_rate"] = found["nok_per_unit"]
     out.loc[rows, "exchange_rate_date"] = found["rate_date"]
     out.loc[rows, "exchange_rate_method"] = METHOD
-    out.loc[rows, "amount_nok"] = (amounts.loc[rows, "amount_original"] * found["nok_per_unit"]).round(2)
+    out.loc[rows, "amount_nok"] = (original.loc[rows] * found["nok_per_unit"]).round(2)
     return out

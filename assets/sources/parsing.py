@@ -18,6 +18,9 @@ import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 from stdnum.no import orgnr as stdnum_orgnr
 
+# A 10 MB title is an odd record, not an unreadable file: the csv module's default cap is 128 KiB.
+csv.field_size_limit(64 * 1024 * 1024)
+
 from .base import RawRecords, UnreadableFile
 
 READ_MALFORMED = "read.malformed_record"
