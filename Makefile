@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast test-reliability-long ui bench clean
+.PHONY: setup run test test-fast test-reliability-long reliability-report ui bench clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,9 @@ test-reliability-long: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow and not reliability_long" $(PYTEST_ARGS)
+
+reliability-report: setup
+	$(BIN)/python -m tests.reliability.report docs/reliability-cases.md
 
 ui: setup
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dg dev

@@ -24,10 +24,12 @@ def run(landing: Path, out: Path, dagster_home: Path, wait_seconds: float = 0.0,
     """Run under the output folder's lock, so a second run waits or refuses clearly; skip the run when
     neither the landing files nor the code changed since the last clean run (``force`` runs anyway)."""
     from .fingerprint import last_clean_run, record_run, run_fingerprint
-    from .storage import RunLocked, run_lock
+    from .storage import RunLocked, run_lock, sweep_temporaries
 
     try:
         with run_lock(out.resolve(), wait_seconds):
+            for leftover in sweep_temporaries(out.resolve()):
+                print(f"innofund: removed {leftover}, left half-written by an interrupted run", file=sys.stderr)
             fingerprint = run_fingerprint(landing) if landing.is_dir() else None
             previous = last_clean_run(out, fingerprint)
             if previous and not force:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,3 +98,20 @@ def run_lock(output: Path, wait_seconds: float = 0.0) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+TEMPORARY_PATTERNS = (".*.tmp", ".*.building", ".*.building.wal", ".building-*")
+
+
+def sweep_temporaries(output: Path) -> list[Path]:
+    """Remove what a killed run left half-written (temporary files, a warehouse or release being built).
+    Call only under the run lock: then no live writer owns them."""
+    removed = []
+    for pattern in TEMPORARY_PATTERNS:
+        for path in sorted(output.rglob(pattern)):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

@@ -72,14 +72,17 @@ def _binary() -> bytes:
     return random.Random(11).randbytes(4096)
 
 
+SOKNADER_TEXT = ("prosjekttittel", "utlysningtittel", "prosjektansvarlig_navn", "kortnavn", "fag", "aktivitet")
+
+
 def _soknader_injection() -> bytes:
     import csv
 
     rows = list(csv.reader(io.StringIO(SOKNADER.read_text(encoding="utf-8"))))
-    for i, row in enumerate(rows[1:6], start=1):
-        for j, value in enumerate(row):
-            if value and not value.replace(".", "").replace("-", "").replace(" ", "").replace(":", "").isdigit():
-                row[j] = INJECTIONS[(i + j) % len(INJECTIONS)] + " " + value
+    text_columns = [rows[0].index(name) for name in SOKNADER_TEXT]
+    for i, row in enumerate(rows[1:], start=1):
+        for j in text_columns:
+            row[j] = INJECTIONS[(i + j) % len(INJECTIONS)] + " " + row[j]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue().encode("utf-8")
@@ -149,7 +152,7 @@ def cases() -> list[Case]:
         Case("soknader.duplicate_ids", s, "dup_ids.csv",
              lambda: SOKNADER.read_bytes() + b"".join(_lines(SOKNADER)[1:2]), "balanced", "duplicate ids"),
         Case("soknader.injection", s, "injection.csv", _soknader_injection, "balanced",
-             "formula, script, SQL and path strings in every text field"),
+             "formula, script, SQL and path strings in every free-text field"),
         Case("eu.empty", e, "empty.csv", lambda: b"", "unreadable", "empty file"),
         Case("eu.header_only", e, "header_only.csv", lambda: _header_only(EU), "balanced", "header only"),
         Case("eu.truncated", e, "truncated.csv", lambda: _truncated(EU), "balanced", "cut in the middle of a record"),
