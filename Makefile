@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast test-reliability-long reliability-report ui bench clean
+.PHONY: setup run test test-fast test-reliability-long reliability-report duckdb1 ui bench clean
 
 setup: $(STAMP)
 
@@ -19,7 +19,14 @@ $(STAMP): requirements.lock pyproject.toml
 run: setup
 	$(BIN)/innofund run
 
-test: setup
+# DuckDB 1.x beside the project, for the test that opens the warehouse as a 1.x analyst would.
+duckdb1: .venv-duckdb1/.installed
+.venv-duckdb1/.installed:
+	test -x .venv-duckdb1/bin/python || $(PYTHON) -m venv .venv-duckdb1
+	.venv-duckdb1/bin/python -m pip install --quiet --disable-pip-version-check duckdb==1.4.0
+	touch $@
+
+test: setup duckdb1
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not reliability_long" $(PYTEST_ARGS)
 
 # Every corpus case alone and more kills (INNOFUND_FAULT_KILLS); .ci/run runs it after make test.
@@ -39,4 +46,4 @@ bench: setup
 	$(BIN)/innofund bench
 
 clean:
-	rm -rf output .dagster_home
+	rm -rf output .dagster_home bench_work

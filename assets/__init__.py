@@ -10,7 +10,7 @@ from .publish import release
 from .reference.assets import REFERENCE_ASSETS, enrichment_coverage
 from .quality import quality, set_rule_checks
 from .sources import SOURCES
-from .warehouse import warehouse
+from .warehouse import warehouse, warehouse_is_documented
 
 
 def all_assets() -> list:
@@ -19,4 +19,4 @@ def all_assets() -> list:
 
 
 def all_checks() -> list:
-    return [*core_checks, *outcome_checks, *set_rule_checks(all_assets())]
+    return [*core_checks, *outcome_checks, warehouse_is_documented, *set_rule_checks(all_assets())]

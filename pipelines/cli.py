@@ -157,7 +157,24 @@ def main(argv: list[str] | None = None) -> int:
                          help="comma-separated record counts (default: 100000,1000000; 10000000 on request)")
     p_bench.add_argument("--work", type=Path, default=Path("bench_work"), help="scratch folder (default: ./bench_work)")
     p_bench.add_argument("--report", type=Path, default=Path("bench_work/bench.json"), help="JSON results file")
+    default_warehouse = Path("output") / "warehouse" / "innofund.duckdb"
+    p_query = sub.add_parser("query", help="run SQL on the warehouse, read-only")
+    p_query.add_argument("sql", help="the SQL to run")
+    p_query.add_argument("--warehouse", type=Path, default=default_warehouse, help=f"(default: {default_warehouse})")
+    p_query.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    p_dict = sub.add_parser("dictionary", help="print the data dictionary (Markdown) from the warehouse's comments")
+    p_dict.add_argument("--warehouse", type=Path, default=default_warehouse, help=f"(default: {default_warehouse})")
     args = parser.parse_args(argv)
+    if args.command in ("query", "dictionary"):
+        from .analyst import QueryRefused, dictionary, query, render
+
+        try:
+            print(render(query(args.warehouse, args.sql), args.format) if args.command == "query"
+                  else dictionary(args.warehouse))
+        except QueryRefused as exc:
+            print(f"innofund: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "synth":
         from .synth import synth
 

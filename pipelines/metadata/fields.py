@@ -115,6 +115,7 @@ _FIELDS = [
     Field("rows_excluded", "integer", "Records left out of scope by a named exclusion rule.", required=True, minimum=0),
     Field("balanced", "boolean", "True when rows_read = rows_published + rows_quarantined + rows_excluded.", required=True),
     Field("rule_id", "string", "Identifier of a data-quality or exclusion rule.", required=True),
+    Field("records", "integer", "Number of source records counted in the row.", required=True, minimum=0),
     Field("reason", "string", "Why the record was excluded, in words.", required=True),
     # innovation partnerships
     Field("sector", "string", "Sector of the need the partnership addresses (for example health and care, construction, transport), as the register gives it."),

@@ -288,8 +288,20 @@ ERRORS = Table(
     fields=_cols("source_id", *LINEAGE, "table_name", "rule_id", "severity", "offending_column", "offending_value"),
 )
 
+QUARANTINE_SUMMARY = Table(
+    name="quarantine_summary",
+    title="Quarantined and flagged records per file and rule",
+    title_nb="Poster i karantene og med avvik, per fil og regel",
+    description="How many records of each landing file failed each data-quality rule, by target table and severity.",
+    description_nb="Hvor mange poster i hver fil som brøt hver regel, per måltabell og alvorlighet.",
+    grain="One row per landing file, target table and rule.",
+    primary_key=("source_id", "source_file", "table_name", "rule_id"),
+    fields=_cols("source_id", "source_file", "table_name", "rule_id", "severity", "records"),
+    published=False,
+)
+
 TABLES: dict[str, Table] = {t.name: t for t in (AWARDS, PROJECTS, PARTICIPANTS, RECONCILIATION, EXCLUSIONS, QUARANTINE, ERRORS)}
-TABLES.update({t.name: t for t in (ORGANISATIONS, ENRICHMENT)})
+TABLES.update({t.name: t for t in (ORGANISATIONS, ENRICHMENT, QUARANTINE_SUMMARY)})
 TABLES.update({t.name: t for t in (PARTNERSHIPS, PARTNERSHIP_FUNDING, PROCUREMENT, OUTCOMES, HEADLINE_FIGURES)})
 
 # What each source maps into before checks and enrichment: the core columns it can know, plus internal
