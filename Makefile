@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast test-reliability-long reliability-report duckdb1 ui bench clean
+.PHONY: setup run test test-fast test-reliability-long reliability-report duckdb1 ui bench bench-warehouse clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,9 @@ ui: setup
 
 bench: setup
 	$(BIN)/innofund bench
+
+bench-warehouse: setup
+	$(BIN)/python benchmarks/warehouse_queries.py
 
 clean:
 	rm -rf output .dagster_home bench_work

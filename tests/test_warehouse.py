@@ -65,7 +65,8 @@ def test_every_table_view_and_column_has_a_comment(warehouse):
         comment = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'awards' "
                               "AND column_name = 'amount_nok'").fetchone()[0]
     assert {"awards", "organisations", "quarantine_summary", "partnerships", "procurement"} <= tables
-    assert {v.name for v in VIEWS} <= views
+    assert {v.name for v in VIEWS if not v.materialised} <= views
+    assert {v.name for v in VIEWS if v.materialised} <= tables
     assert comment == TABLES["awards"].field("amount_nok").description
 
 
@@ -83,7 +84,7 @@ def test_duckdb_1x_opens_the_file_and_its_views(warehouse):
     code = ("import duckdb, sys, json; c = duckdb.connect(sys.argv[1], read_only=True); "
             "print(json.dumps([duckdb.__version__, c.execute('SELECT count(*) FROM awards').fetchone()[0], "
             "c.execute('SELECT sum(awards) FROM funding_by_year_funder_instrument').fetchone()[0], "
-            "c.execute(\"SELECT comment FROM duckdb_views() WHERE view_name = 'funding_by_recipient'\").fetchone()[0]]))")
+            "c.execute(\"SELECT comment FROM duckdb_views() WHERE view_name = 'partnership_outcomes'\").fetchone()[0]]))")
     done = subprocess.run([str(DUCKDB1), "-c", code, str(warehouse)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     version, awards, summed, view_comment = json.loads(done.stdout)

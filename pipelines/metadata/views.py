@@ -18,6 +18,7 @@ class View:
     description: str
     sql: str
     column_notes: tuple[tuple[str, str], ...] = ()  # descriptions of columns that are not registry fields
+    materialised: bool = False  # stored as a table at build time: a 10M-award aggregate answers in milliseconds
 
     def describe(self, column: str) -> str:
         notes = dict(self.column_notes)
@@ -27,11 +28,15 @@ class View:
             return FIELDS[column].description
         raise KeyError(f"view {self.name}: column {column} has no description")
 
+    @property
+    def kind(self) -> str:
+        return "TABLE" if self.materialised else "VIEW"
+
     def create(self) -> str:
-        return f"CREATE OR REPLACE VIEW {self.name} AS {self.sql}"
+        return f"CREATE OR REPLACE {self.kind} {self.name} AS {self.sql}"
 
     def comments(self, columns: list[str]) -> list[str]:
-        return [f"COMMENT ON VIEW {self.name} IS {_sql_str(self.description)}",
+        return [f"COMMENT ON {self.kind} {self.name} IS {_sql_str(self.description)}",
                 *(f'COMMENT ON COLUMN {self.name}."{c}" IS {_sql_str(self.describe(c))}' for c in columns)]
 
 
@@ -48,7 +53,7 @@ VIEWS: tuple[View, ...] = (
         """SELECT award_year, funder, instrument, count(*) AS awards, sum(amount_nok) AS amount_nok,
                   count(DISTINCT recipient_org_id) AS recipients
            FROM awards GROUP BY ALL""",
-        _MEASURES,
+        _MEASURES, materialised=True,
     ),
     View(
         "funding_by_fylke",
@@ -57,7 +62,7 @@ VIEWS: tuple[View, ...] = (
         """SELECT fylke_code_current, award_year, count(*) AS awards, sum(amount_nok) AS amount_nok,
                   count(DISTINCT recipient_org_id) AS recipients
            FROM awards GROUP BY ALL""",
-        _MEASURES,
+        _MEASURES, materialised=True,
     ),
     View(
         "funding_by_kommune",
@@ -65,7 +70,7 @@ VIEWS: tuple[View, ...] = (
         """SELECT kommune_code_current, fylke_code_current, award_year, count(*) AS awards,
                   sum(amount_nok) AS amount_nok, count(DISTINCT recipient_org_id) AS recipients
            FROM awards WHERE kommune_code_current IS NOT NULL GROUP BY ALL""",
-        _MEASURES,
+        _MEASURES, materialised=True,
     ),
     View(
         "funding_by_recipient",
@@ -79,6 +84,7 @@ VIEWS: tuple[View, ...] = (
         (("funders", "Number of distinct funders that made awards to the recipient."), *_MEASURES[:2],
          ("first_year", "Earliest award year of the recipient's awards."),
          ("last_year", "Latest award year of the recipient's awards.")),
+        materialised=True,
     ),
     View(
         "partnership_outcomes",
