@@ -31,7 +31,7 @@ test: setup duckdb1
 
 # Every corpus case alone and more kills (INNOFUND_FAULT_KILLS); .ci/run runs it after make test.
 test-reliability-long: setup
-	INNOFUND_FAULT_KILLS=$${INNOFUND_FAULT_KILLS:-8} $(BIN)/python -m pytest -p no:cacheprovider -m reliability_long $(PYTEST_ARGS)
+	INNOFUND_FAULT_KILLS=$${INNOFUND_FAULT_KILLS:-5} $(BIN)/python -m pytest -p no:cacheprovider -m reliability_long $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow and not reliability_long" $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """SIGKILL at random points: latest stays whole, the warehouse opens, and the next run gives the same data.
 
-INNOFUND_FAULT_KILLS sets the number of kills (3 in make test; 8 in make test-reliability-long)."""
+INNOFUND_FAULT_KILLS sets the number of kills (3 in make test; 5, so 10 kills, in make test-reliability-long)."""
 
 import os
 import random
