@@ -12,6 +12,7 @@ name with no organisation marker (PUBLISHING.md). Their id becomes ``NO-PERSON-<
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -47,6 +48,7 @@ ORG_STEMS = ("kommune", "fylke", "stiftelse", "forening", "universit", "høgskol
              "solutions", "systems", "software", "produksjon", "utvikling", "aquaculture", "havbruk", "fiskeri")
 
 
+@functools.lru_cache(maxsize=1 << 20)  # recipients repeat: each distinct name is normalised once per process
 def normalise_name(name: object) -> str | None:
     """The name as compared: Unicode NFKC, case-folded, punctuation to spaces, legal form spelled one way."""
     if not isinstance(name, str) or not name.strip():
@@ -112,13 +114,15 @@ def resolve(mentions: pd.DataFrame, units: pd.DataFrame, key: bytes) -> pd.DataF
     per_name = named.drop_duplicates().groupby("norm")["orgnr"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
     forms = dict(zip(units["orgnr"], units["org_form"]))
     rows = []
-    for orgnr, group in with_orgnr.groupby("orgnr", sort=True):
-        name = group["name"].dropna().iloc[0] if group["name"].notna().any() else None
+    # The first name given for each orgnr, and the first spelling of each normalised name (whole columns at once).
+    first_names = with_orgnr.groupby("orgnr", sort=True)["name"].first()
+    for orgnr, name in zip(first_names.index, first_names.to_numpy()):
+        name = name if isinstance(name, str) else None
         form = forms.get(orgnr)
         person = form in NATURAL_PERSON_FORMS if form else not has_org_marker(name)
         rows.append((f"orgnr:{orgnr}", None, orgnr, name, "orgnr", 1.0, person))
-    for norm, group in m.loc[m["orgnr"].isna()].groupby("norm", sort=True):
-        name = group["name"].iloc[0]
+    spellings = m.loc[m["orgnr"].isna()].groupby("norm", sort=True)["name"].first()
+    for norm, name in zip(spellings.index, spellings.to_numpy()):
         orgnr = per_name.get(norm)
         if isinstance(orgnr, str):
             form = forms.get(orgnr)

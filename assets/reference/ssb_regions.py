@@ -9,6 +9,7 @@ split has no single successor: the result is empty with the note ``ambiguous_spl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from collections.abc import Callable
@@ -33,6 +34,13 @@ class Regions:
     kommuner: pd.DataFrame  # kommune_code, kommune_name, valid_from, valid_to (dates; None = open)
     changes: pd.DataFrame  # old_code, new_code, occurred (date)
     fylker: pd.DataFrame  # fylke_code, fylke_name, valid_from, valid_to, current_codes (tuple)
+
+    def __post_init__(self) -> None:
+        # Lookup columns computed once, not on every lookup: name keys, and validity with open ends filled.
+        for frame, name in ((self.kommuner, "kommune_name"), (self.fylker, "fylke_name")):
+            frame["name_key"] = frame[name].map(name_key)
+            frame["valid_from_or_min"] = frame["valid_from"].map(lambda d: d or dt.date.min)
+            frame["valid_to_or_max"] = frame["valid_to"].map(lambda d: d or dt.date.max)
 
 
 def _date(value: object) -> dt.date | None:
@@ -75,9 +83,7 @@ def load_regions(folder: Path) -> Regions:
 
 
 def _valid_at(periods: pd.DataFrame, when: dt.date) -> pd.Series:
-    starts_before = periods["valid_from"].map(lambda d: d is None or d <= when)
-    ends_after = periods["valid_to"].map(lambda d: d is None or d > when)
-    return starts_before & ends_after
+    return (periods["valid_from_or_min"] <= when) & (periods["valid_to_or_max"] > when)
 
 
 def resolve_kommune(code: str, target: dt.date, regions: Regions) -> tuple[str | None, str | None]:
@@ -116,6 +122,7 @@ def fylke_current(code: str, regions: Regions) -> tuple[str | None, str | None]:
     return (successors.pop(), None) if len(successors) == 1 else (None, "ambiguous_split")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """Names compared without case, hyphen/space differences or a Sami parallel name (``Nordland - Nordlánnda``)."""
     first = re.split(r"\s+-\s+", name.strip())[0]
@@ -128,7 +135,7 @@ def fylke_by_name(name: str, when: dt.date, regions: Regions) -> tuple[str | Non
     key = name_key(name)
     if key in NOT_A_PLACE:
         return None, NOT_A_PLACE[key]
-    named = regions.fylker.loc[regions.fylker["fylke_name"].map(name_key) == key]
+    named = regions.fylker.loc[regions.fylker["name_key"] == key]
     if named.empty:
         return None, "unknown_name"
     valid = named.loc[_valid_at(named, when)]
@@ -143,7 +150,7 @@ def kommune_by_name(name: str, fylke_code: str | None, when: dt.date, regions: R
     if key in NOT_A_PLACE:
         return None, NOT_A_PLACE[key]
     k = regions.kommuner
-    candidates = k.loc[(k["kommune_name"].map(name_key) == key) & _valid_at(k, when)]
+    candidates = k.loc[(k["name_key"] == key) & _valid_at(k, when)]
     if fylke_code:
         candidates = candidates.loc[candidates["kommune_code"].str[:2] == fylke_code]
     codes = set(candidates["kommune_code"])
