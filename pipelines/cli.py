@@ -20,6 +20,26 @@ def _instance(home: Path):
     return dg.DagsterInstance.get()
 
 
+def run_at(landing: str, out: Path, dagster_home: Path, wait_seconds: float = 0.0, force: bool = False,
+           publish_to: str | None = None) -> int:
+    """``run`` with locations as URLs: a remote landing is mirrored into ``<out>/landing`` first, and the
+    release is uploaded to ``publish_to`` after a run that published (exit 0 or 3)."""
+    from .remote import RemoteError, is_url, mirror_landing, upload_release
+
+    try:
+        if is_url(landing):
+            counts = mirror_landing(landing, out / "landing")
+            print(f"innofund: mirrored {landing} -> {out / 'landing'} {counts}", file=sys.stderr)
+            landing = str(out / "landing")
+        code = run(Path(landing), out, dagster_home, wait_seconds, force)
+        if publish_to and code in (0, 3):
+            print(f"innofund: uploaded release to {upload_release((out / 'publish' / 'latest').resolve(), publish_to)}")
+        return code
+    except RemoteError as exc:
+        print(f"innofund: {exc}", file=sys.stderr)
+        return 2
+
+
 def run(landing: Path, out: Path, dagster_home: Path, wait_seconds: float = 0.0, force: bool = False) -> int:
     """Run under the output folder's lock, so a second run waits or refuses clearly; skip the run when
     neither the landing files nor the code changed since the last clean run (``force`` runs anyway)."""
@@ -133,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="innofund", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="run the whole graph in-process")
-    p_run.add_argument("--landing", type=Path, default=SAMPLE_LANDING, help="landing folder (default: bundled sample)")
+    p_run.add_argument("--landing", default=str(SAMPLE_LANDING),
+                       help="landing folder or URL (file://, s3://, gs://, abfs://; default: bundled sample)")
+    p_run.add_argument("--publish-to", metavar="URL", default=os.environ.get("INNOFUND_PUBLISH_URL"),
+                       help="also upload the release here, latest.json last ($INNOFUND_PUBLISH_URL)")
     p_run.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: ./output)")
     p_run.add_argument("--dagster-home", type=Path,
                        default=Path(os.environ.get("DAGSTER_HOME", ".dagster_home")),
@@ -189,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "fetch":
         return fetch(args.landing, args.sources, args.base_url)
     if args.command == "run":
-        return run(args.landing, args.out, args.dagster_home, args.wait, args.force)
+        return run_at(args.landing, args.out, args.dagster_home, args.wait, args.force, args.publish_to)
     return 2
 
 
