@@ -23,6 +23,11 @@ FRESHNESS_WINDOWS: dict[str, timedelta] = {
 }
 
 
+# Jobs that write the output folder carry this tag; the run queue allows one such run at a time
+# (tag_concurrency_limits in dagster.yaml, docs/operations.md): the warehouse and the release have one writer.
+WRITER_TAGS = {"innofund/writer": "output"}
+
+
 def refresh_job_name(source_id: str) -> str:
     return f"refresh_{source_id}"
 
@@ -34,6 +39,7 @@ def refresh_jobs(hooks: set) -> list:
             refresh_job_name(sid),
             selection=dg.AssetSelection.assets(f"raw_{sid}").downstream(),
             description=f"Re-read {sid} and rebuild what depends on it.",
+            tags=WRITER_TAGS,
             executor_def=dg.in_process_executor,
             hooks=hooks,
         )

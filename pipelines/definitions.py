@@ -7,48 +7,37 @@ import dagster as dg
 from assets import FETCH_GROUP, Fetcher, all_assets, all_checks
 
 from .alerts import AlertTarget, alert_on_failure
-from .automation import freshness_checks, freshness_sensor, landing_sensor_for, refresh_jobs, with_freshness
+from .automation import WRITER_TAGS, freshness_checks, freshness_sensor, landing_sensor_for, refresh_jobs, with_freshness
 from .resources import InnofundPaths, paths_from_env
 
 ALL_JOB = "innofund_all"
 FETCH_JOB = "innofund_fetch"
 
 
+def _job(name: str, selection: dg.AssetSelection, hooks: set, description: str, tags: dict | None = None):
+    return dg.define_asset_job(name, selection=selection, description=description, tags=tags,
+                               executor_def=dg.in_process_executor, hooks=hooks)
+
+
+def _oslo_schedule(name: str, job, cron: str, status: dg.DefaultScheduleStatus, description: str):
+    return dg.ScheduleDefinition(name=name, job=job, cron_schedule=cron, execution_timezone="Europe/Oslo",
+                                 default_status=status, description=description)
+
+
 def build_defs(paths: InnofundPaths | None = None, loggers: dict | None = None,
                alerts: AlertTarget | None = None) -> dg.Definitions:
     paths = paths or paths_from_env()
     hooks = {alert_on_failure}
-    innofund_all = dg.define_asset_job(
-        ALL_JOB,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.groups(FETCH_GROUP),
-        description="The whole graph from landing: every source, checks, warehouse and release (no downloads).",
-        executor_def=dg.in_process_executor,
-        hooks=hooks,
-    )
-    nightly = dg.ScheduleDefinition(
-        name="nightly",
-        job=innofund_all,
-        cron_schedule="0 2 * * *",
-        execution_timezone="Europe/Oslo",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="The whole graph every night at 02:00 Oslo time.",
-    )
-    innofund_fetch = dg.define_asset_job(
-        FETCH_JOB,
-        selection=dg.AssetSelection.groups(FETCH_GROUP),
-        description="Download every source with a URL into landing/; the landing sensor takes it from there.",
-        executor_def=dg.in_process_executor,
-        hooks=hooks,
-    )
+    innofund_all = _job(ALL_JOB, dg.AssetSelection.all() - dg.AssetSelection.groups(FETCH_GROUP), hooks,
+                        "The whole graph from landing: every source, checks, warehouse and release (no downloads).",
+                        tags=WRITER_TAGS)
+    innofund_fetch = _job(FETCH_JOB, dg.AssetSelection.groups(FETCH_GROUP), hooks,
+                          "Download every source with a URL into landing/; the landing sensor takes it from there.")
+    nightly = _oslo_schedule("nightly", innofund_all, "0 2 * * *", dg.DefaultScheduleStatus.RUNNING,
+                             "The whole graph every night at 02:00 Oslo time.")
     # Off until an operator turns it on: a fresh checkout must not reach out to the funders' servers.
-    nightly_fetch = dg.ScheduleDefinition(
-        name="nightly_fetch",
-        job=innofund_fetch,
-        cron_schedule="30 1 * * *",
-        execution_timezone="Europe/Oslo",
-        default_status=dg.DefaultScheduleStatus.STOPPED,
-        description="Download the sources at 01:30 Oslo time, before the nightly run.",
-    )
+    nightly_fetch = _oslo_schedule("nightly_fetch", innofund_fetch, "30 1 * * *", dg.DefaultScheduleStatus.STOPPED,
+                                   "Download the sources at 01:30 Oslo time, before the nightly run.")
     per_source = refresh_jobs(hooks)
     freshness = freshness_checks()
     return dg.Definitions(
