@@ -170,3 +170,23 @@ def test_dg_check_defs_passes():
     done = subprocess.run([str(dg_cli), "check", "defs"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "All definitions loaded successfully" in done.stdout + done.stderr
+
+
+def test_documented_production_config_parses_and_limits_the_writer_tag():
+    """The dagster.yaml in docs/operations.md is valid YAML and its run queue limits the tag our jobs carry."""
+    import re
+
+    import yaml
+
+    from pipelines.automation import WRITER_TAGS
+    from pipelines.definitions import ALL_JOB, build_defs
+
+    text = (REPO_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    config = yaml.safe_load(re.search(r"```yaml\n(.+?)```", text, re.S).group(1))
+    limits = config["run_coordinator"]["config"]["tag_concurrency_limits"]
+    ((key, value),) = WRITER_TAGS.items()
+    assert {"key": key, "value": value, "limit": 1} in limits
+    assert config["storage"]["postgres"] and config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    defs = build_defs()
+    assert defs.resolve_job_def(ALL_JOB).tags[key] == value
+    assert all(defs.resolve_job_def(f"refresh_{sid}").tags[key] == value for sid in ("skattefunn", "cordis_projects"))
