@@ -20,12 +20,13 @@ import pyarrow.parquet as pq
 
 from pipelines.metadata import DATA_MODEL_VERSION, TABLES, Table
 from pipelines.resources import InnofundPaths
-from pipelines.storage import sha256_file, write_bytes, write_json, write_parquet, write_text
+from pipelines.storage import atomic_path, sha256_file, write_bytes, write_json, write_parquet, write_text
 
 from .core import core_awards, core_participants, core_projects
 from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
 from .quality import quality
 from .reference.assets import core_organisations, enrichment_coverage
+from .release_notes import changelog_entry, delta, write_changelog, write_index
 from .warehouse import warehouse
 
 # The contract of quality/reconciliation.csv (ARCHITECTURE.md).
@@ -52,6 +53,10 @@ class Dataset:
 
 def csv_safe_sql(table: Table) -> str:
     """SELECT list that neutralises spreadsheet formulas in text cells; numbers are never touched."""
+    return ", ".join(csv_safe_columns(table))
+
+
+def csv_safe_columns(table: Table) -> list[str]:
     parts = []
     for f in table.fields:
         col = f'"{f.name}"'
@@ -60,57 +65,113 @@ def csv_safe_sql(table: Table) -> str:
                          f"THEN '''' || {col} ELSE {col} END AS {col}")
         else:
             parts.append(col)
-    return ", ".join(parts)
+    return parts
+
+
+def _copy(target: Path, data: pa.Table, select: str, options: str, prefix: bytes = b"") -> None:
+    """One DuckDB COPY of ``data`` into ``target``, single-threaded (stable row order and bytes), atomic."""
+    with atomic_path(target) as tmp:
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads = 1")
+            con.register("data", data)
+            con.execute(f"COPY (SELECT {select} FROM data) TO '{tmp}' ({options})")
+        finally:
+            con.close()
+        if prefix:
+            tmp.write_bytes(prefix + tmp.read_bytes())
 
 
 def write_csv(target: Path, table: Table, data: pa.Table) -> None:
     """RFC 4180: UTF-8 without BOM, comma, CRLF, "" escaping, formula-safe text."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    con = duckdb.connect()
-    try:
-        con.execute("SET threads = 1")  # one writer keeps row order and bytes stable
-        con.register("data", data)
-        con.execute(
-            f"COPY (SELECT {csv_safe_sql(table)} FROM data) TO '{tmp}' "
-            "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d')"
-        )
-    finally:
-        con.close()
-    os.replace(tmp, target)
+    _copy(target, data, csv_safe_sql(table),
+          "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d'")
+
+
+def excel_sql(table: Table) -> str:
+    """The formula-safe SELECT list with decimal commas in number columns, for Norwegian spreadsheets."""
+    safe = dict(zip(table.column_names, csv_safe_columns(table)))
+    return ", ".join(f'replace(CAST("{f.name}" AS VARCHAR), \'.\', \',\') AS "{f.name}"' if f.type == "number"
+                     else safe[f.name] for f in table.fields)
+
+
+def write_excel_csv(target: Path, table: Table, data: pa.Table) -> None:
+    """The Excel-friendly twin: UTF-8 with a BOM, semicolons, decimal comma, CRLF, formula-safe text."""
+    _copy(target, data, excel_sql(table),
+          "FORMAT csv, HEADER true, DELIMITER ';', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d'",
+          prefix="\ufeff".encode("utf-8"))
+
+
+def write_json_records(target: Path, data: pa.Table) -> None:
+    """A JSON array of records with the true text (no spreadsheet neutralising)."""
+    _copy(target, data, "*", "FORMAT json, ARRAY true, DATEFORMAT '%Y-%m-%d'")
+
+
+FORMATS = ("csv", "excel.csv", "json", "parquet")
+
+
+def write_table_files(base: Path, table: Table, data: pa.Table) -> list[Path]:
+    """``base.csv``, ``base.excel.csv``, ``base.json`` and ``base.parquet`` of one table."""
+    base.parent.mkdir(parents=True, exist_ok=True)
+    paths = [base.with_name(f"{base.name}.{fmt}") for fmt in FORMATS]
+    write_csv(paths[0], table, data)
+    write_excel_csv(paths[1], table, data)
+    write_json_records(paths[2], data)
+    write_parquet(paths[3], data)
+    return paths
+
+
+def awards_by_year(data: pa.Table) -> dict[str, pa.Table]:
+    """The awards split by award year (``unknown`` for awards without one), for yearly downloads."""
+    import pyarrow.compute as pc
+
+    years = data.column("award_year")
+    out = {str(y): data.filter(pc.equal(years, y)) for y in sorted(set(years.drop_null().to_pylist()))}
+    missing = data.filter(pc.is_null(years))
+    if missing.num_rows:
+        out["unknown"] = missing
+    return out
 
 
 def write_dataset(release_dir: Path, dataset: Dataset) -> list[Path]:
-    base = release_dir / "data" / dataset.table.name
-    base.parent.mkdir(parents=True, exist_ok=True)
-    write_parquet(base.with_suffix(".parquet"), dataset.data)
-    write_csv(base.with_suffix(".csv"), dataset.table, dataset.data)
-    return [base.with_suffix(".csv"), base.with_suffix(".parquet")]
+    paths = write_table_files(release_dir / "data" / dataset.table.name, dataset.table, dataset.data)
+    if dataset.table.name == "awards":
+        for year, rows in awards_by_year(dataset.data).items():
+            paths += write_table_files(release_dir / "data" / "awards_by_year" / f"awards_{year}", dataset.table, rows)
+    return paths
+
+
+MEDIA_TYPES = {"csv": "text/csv", "excel.csv": "text/csv", "json": "application/json",
+               "parquet": "application/vnd.apache.parquet"}
+
+
+def _resource(release_dir: Path, rel: str, name: str, table: Table, fmt: str, title: str) -> dict:
+    """One file of the release as a Data Package resource: the canonical CSV carries the Table Schema (so
+    frictionless validates it); its Excel, JSON and Parquet twins are the same rows in other formats."""
+    path = release_dir / rel
+    resource = {"name": name if fmt == "csv" else f"{name}-{fmt.split('.')[0]}", "type": "table" if fmt == "csv" else "file",
+                "path": rel, "title": title, "description": f"{table.description} Grain: {table.grain}",
+                "format": "csv" if fmt.endswith("csv") else fmt, "mediatype": MEDIA_TYPES[fmt],
+                "bytes": path.stat().st_size, "hash": f"sha256:{sha256_file(path)}"}
+    if fmt == "csv":
+        resource.update(schema=table.table_schema(), encoding="utf-8",
+                        dialect={"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "header": True})
+    elif fmt == "excel.csv":
+        resource.update(encoding="utf-8-sig", dialect={"delimiter": ";", "lineTerminator": "\r\n", "quoteChar": '"'})
+    return resource
 
 
 def datapackage(release_dir: Path, datasets: list[Dataset], version: str) -> dict:
     """Data Package v2 generated from the table registry, with bytes and sha256 of every file."""
     resources = []
     for ds in datasets:
-        for fmt in ("csv", "parquet"):
-            rel = f"data/{ds.table.name}.{fmt}"
-            path = release_dir / rel
-            resource = {
-                "name": ds.table.name if fmt == "csv" else f"{ds.table.name}-parquet",
-                "type": "table" if fmt == "csv" else "file",
-                "path": rel,
-                "title": ds.table.title,
-                "description": f"{ds.table.description} Grain: {ds.table.grain}",
-                "format": fmt,
-                "bytes": path.stat().st_size,
-                "hash": f"sha256:{sha256_file(path)}",
-            }
-            if fmt == "csv":
-                # The CSV carries the Table Schema; the Parquet twin is the same table, typed in its own file.
-                resource["mediatype"] = "text/csv"
-                resource["schema"] = ds.table.table_schema()
-                resource["encoding"] = "utf-8"
-                resource["dialect"] = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "header": True}
-            resources.append(resource)
+        parts = [(f"data/{ds.table.name}", ds.table.name, ds.table.title)]
+        if ds.table.name == "awards":
+            parts += [(f"data/awards_by_year/{p.stem.split('.')[0]}", p.stem.split(".")[0].replace("_", "-"),
+                       f"{ds.table.title}, {p.stem.split('.')[0].removeprefix('awards_')}")
+                      for p in sorted((release_dir / "data" / "awards_by_year").glob("awards_*.parquet"))]
+        for base, name, title in parts:
+            resources += [_resource(release_dir, f"{base}.{fmt}", name, ds.table, fmt, title) for fmt in FORMATS]
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": "innofund",
@@ -193,7 +254,7 @@ class ReleaseResult:
 
 
 def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str | bytes], keep: int = 5,
-            extra_files: dict[str, Path] | None = None) -> ReleaseResult:
+            extra_files: dict[str, Path] | None = None, stale: dict[str, dict] | None = None) -> ReleaseResult:
     """Write a release aside, verify it, and switch ``latest`` to it; an unchanged release is not repeated.
 
     ``quality`` maps file names under ``quality/`` to their text (CSV) or bytes (Data Docs); ``extra_files`` maps
@@ -216,7 +277,14 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str |
     if not changed and previous is not None and previous.name == version:
         shutil.rmtree(staging)
         return ReleaseResult(version, previous, False, sorted(p for p in previous.rglob("*") if p.is_file()))
+    counts = {ds.table.name: delta(ds.table, staging / "data" / f"{ds.table.name}.parquet",
+                                   previous / "data" / f"{ds.table.name}.parquet" if previous else None,
+                                   staging / "deltas" / f"{ds.table.name}.csv", csv_safe_columns(ds.table))
+              for ds in datasets}
+    write_changelog(staging / "CHANGELOG.md",
+                    changelog_entry(version, previous.name if previous else None, counts, stale), previous)
     write_json(staging / "datapackage.json", datapackage(staging, datasets, version))
+    write_index(staging, version, [ds.table.name for ds in datasets])
     write_text(staging / DATA_FILES_MANIFEST, sha256sums(staging))
     problems = verify_release(staging)
     if problems:
@@ -257,7 +325,10 @@ def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Material
            for p in sorted((qual / "data-docs").rglob("*")) if p.is_file()},
     }
     extra_files = {rel: core / rel for rel in (OCDS_FILE,) if (core / rel).is_file()}
-    result = publish(paths.publish_dir, datasets, quality_files, keep=paths.keep_releases, extra_files=extra_files)
+    from pipelines.fetch import stale_sources
+
+    result = publish(paths.publish_dir, datasets, quality_files, keep=paths.keep_releases, extra_files=extra_files,
+                     stale=stale_sources(paths.landing))
     context.log.info(f"release {result.version}: {'new' if result.new else 'unchanged'} at {result.path}")
     return dg.MaterializeResult(metadata={
         "version": result.version, "new_release": result.new,

@@ -1,0 +1,78 @@
+"""The release's formats, yearly files, feed and deltas (issue 6, in part)."""
+
+import csv
+import io
+import json
+import shutil
+
+import pyarrow.parquet as pq
+
+from assets.publish import verify_release
+from tests.conftest import landing_with, run_graph
+
+
+def test_every_dataset_in_four_formats_and_awards_by_year(sample_run):
+    release = (sample_run / "publish" / "latest").resolve()
+    awards = pq.read_table(release / "data" / "awards.parquet").to_pandas()
+    records = json.loads((release / "data" / "awards.json").read_text(encoding="utf-8"))
+    assert len(records) == len(awards) and records[0]["award_id"] == awards["award_id"][0]
+    excel = (release / "data" / "awards.excel.csv").read_bytes()
+    assert excel.startswith("\ufeff".encode()) and b"\r\n" in excel
+    rows = list(csv.DictReader(io.StringIO(excel.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert len(rows) == len(awards)
+    with_decimals = [r["amount_nok"] for r in rows if r["amount_nok"] and "," in r["amount_nok"]]
+    assert with_decimals and not any("." in v for v in with_decimals)
+    yearly = sorted((release / "data" / "awards_by_year").glob("awards_*.parquet"))
+    assert sum(pq.read_metadata(p).num_rows for p in yearly) == len(awards)
+    years = {p.stem.removeprefix("awards_") for p in yearly}
+    assert {str(y) for y in awards["award_year"].dropna().unique()} <= years
+    package = json.loads((release / "datapackage.json").read_text())
+    paths = {r["path"] for r in package["resources"]}
+    assert {"data/awards.excel.csv", "data/awards.json", "data/awards_by_year/awards_2019.csv"} <= paths
+
+
+def test_index_json_lists_every_file_with_size_and_hash(sample_run):
+    release = (sample_run / "publish" / "latest").resolve()
+    feed = json.loads((release / "index.json").read_text())
+    listed = {f["path"]: f for f in feed["files"]}
+    on_disk = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
+    assert set(listed) == on_disk - {"index.json", "SHA256SUMS"}
+    assert listed["data/awards.csv"]["bytes"] == (release / "data" / "awards.csv").stat().st_size
+    assert feed["version"] == release.name and "awards" in feed["datasets"]
+
+
+def test_a_changed_landing_gives_deltas_and_a_changelog(tmp_path, fixtures):
+    sample = fixtures / "forskningsradet" / "soknader2_sample.csv"
+    landing = landing_with(tmp_path, {"forskningsradet_soknader/soknader2_sample.csv": sample})
+    out = tmp_path / "out"
+    assert run_graph(landing, out).success
+    first = (out / "publish" / "latest").resolve()
+    # the next publication: one record gone, one amount changed
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    published = pq.read_table(first / "data" / "awards.parquet").to_pandas()
+    text = "".join(lines)
+    gone = published["project_id"].iloc[0].split(":")[-1]
+    kept = published["project_id"].iloc[1].split(":")[-1]
+    rows = list(csv.reader(io.StringIO(text)))
+    header, body = rows[0], rows[1:]
+    pid = header.index("prosjektnummer")
+    amount = header.index("tildelt_belop")
+    body = [r for r in body if r[pid] != gone]
+    for r in body:
+        if r[pid] == kept:
+            r[amount] = str(int(float(r[amount] or 0)) + 1000)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, *body])
+    (landing / "forskningsradet_soknader" / "soknader2_sample.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    assert run_graph(landing, out).success
+    second = (out / "publish" / "latest").resolve()
+    assert second.name != first.name and verify_release(second) == []
+    deltas = list(csv.DictReader(io.StringIO((second / "deltas" / "awards.csv").read_text(encoding="utf-8"))))
+    kinds = {}
+    for row in deltas:
+        kinds.setdefault(row["change_type"], set()).add(row["project_id"].split(":")[-1])
+    assert gone in kinds.get("deleted", set()) and kept in kinds.get("updated", set())
+    assert "inserted" not in kinds
+    changelog = (second / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {second.name} (changes since {first.name})" in changelog
+    assert f"## {first.name} (first release)" in changelog and "removed" in changelog
