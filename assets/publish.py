@@ -6,6 +6,7 @@ Versions are semantic: major = data model, minor = pipeline and sources, patch =
 """
 
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .core import core_awards, core_participants, core_projects
 from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
 from .quality import quality
 from .reference.assets import core_organisations, enrichment_coverage
+from . import giving360
 from .release_notes import changelog_entry, delta, write_changelog, write_index
 from .warehouse import warehouse
 
@@ -172,6 +174,12 @@ def datapackage(release_dir: Path, datasets: list[Dataset], version: str) -> dic
                       for p in sorted((release_dir / "data" / "awards_by_year").glob("awards_*.parquet"))]
         for base, name, title in parts:
             resources += [_resource(release_dir, f"{base}.{fmt}", name, ds.table, fmt, title) for fmt in FORMATS]
+        if ds.table.name == "awards":
+            path = release_dir / "data" / "awards.360giving.json"
+            resources.append({"name": "awards-360giving", "type": "file", "path": "data/awards.360giving.json",
+                              "title": "Awards as a 360Giving grants package (standard 1.4)", "format": "json",
+                              "mediatype": "application/json", "bytes": path.stat().st_size,
+                              "hash": f"sha256:{sha256_file(path)}"})
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": "innofund",
@@ -266,6 +274,9 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str |
     shutil.rmtree(staging, ignore_errors=True)
     for ds in datasets:
         write_dataset(staging, ds)
+        if ds.table.name == "awards":
+            giving, _ = giving360.package(ds.data.to_pandas())
+            write_text(staging / "data" / "awards.360giving.json", json.dumps(giving, ensure_ascii=False, indent=1))
     for name, content in quality.items():
         (write_bytes if isinstance(content, bytes) else write_text)(staging / "quality" / name, content)
     for rel, source in (extra_files or {}).items():

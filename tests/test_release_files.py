@@ -76,3 +76,29 @@ def test_a_changed_landing_gives_deltas_and_a_changelog(tmp_path, fixtures):
     changelog = (second / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {second.name} (changes since {first.name})" in changelog
     assert f"## {first.name} (first release)" in changelog and "removed" in changelog
+
+
+def test_awards_as_360giving_validate_against_the_schema(sample_run):
+    import jsonschema
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    from tests.conftest import STANDARDS
+
+    release = (sample_run / "publish" / "latest").resolve()
+    data = json.loads((release / "data" / "awards.360giving.json").read_text(encoding="utf-8"))
+    grant_schema = json.loads((STANDARDS / "360giving" / "360-giving-schema.json").read_text())
+    package_schema = json.loads((STANDARDS / "360giving" / "360-giving-package-schema.json").read_text())
+    remote = "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json"
+    # the schemas name their dialect with http://, which the libraries do not recognise: say it explicitly
+    registry = Registry().with_resource(remote, DRAFT202012.create_resource(grant_schema))
+    validator_cls = jsonschema.Draft202012Validator
+    validator = validator_cls(package_schema, registry=registry, format_checker=validator_cls.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
+    assert not errors, errors[0].message
+    awards = pq.read_table(release / "data" / "awards.parquet").to_pandas()
+    usable = awards["amount_original"].notna() & awards["award_date"].notna()
+    assert len(data["grants"]) == int(usable.sum()) > 0
+    persons = [g for g in data["grants"] if "recipientIndividual" in g]
+    assert persons and all(g["recipientIndividual"]["id"].startswith("NO-PERSON-") for g in persons)
+    assert {g["fundingOrganization"][0]["id"] for g in data["grants"]} >= {"NO-BRC-970141669"}
