@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.metadata import DATA_MODEL_VERSION, TABLES, Table
@@ -28,6 +29,7 @@ from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
 from .quality import quality
 from .reference.assets import core_organisations, enrichment_coverage
 from . import giving360
+from .catalog import catalog
 from .release_notes import changelog_entry, delta, write_changelog, write_index
 from .warehouse import warehouse
 
@@ -262,7 +264,8 @@ class ReleaseResult:
 
 
 def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str | bytes], keep: int = 5,
-            extra_files: dict[str, Path] | None = None, stale: dict[str, dict] | None = None) -> ReleaseResult:
+            extra_files: dict[str, Path] | None = None, stale: dict[str, dict] | None = None,
+            base_url: str = "https://data.innofund.example") -> ReleaseResult:
     """Write a release aside, verify it, and switch ``latest`` to it; an unchanged release is not repeated.
 
     ``quality`` maps file names under ``quality/`` to their text (CSV) or bytes (Data Docs); ``extra_files`` maps
@@ -295,6 +298,11 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str |
     write_changelog(staging / "CHANGELOG.md",
                     changelog_entry(version, previous.name if previous else None, counts, stale), previous)
     write_json(staging / "datapackage.json", datapackage(staging, datasets, version))
+    years = pq.read_table(staging / "data" / "awards.parquet", columns=["award_year"]).column("award_year")
+    span = (pc.min(years).as_py(), pc.max(years).as_py()) if years.null_count < len(years) else None
+    graph = catalog(base_url, [ds.table for ds in datasets], FORMATS, span)
+    write_text(staging / "catalog.ttl", graph.serialize(format="turtle"))
+    write_text(staging / "catalog.jsonld", graph.serialize(format="json-ld", indent=1))
     write_index(staging, version, [ds.table.name for ds in datasets])
     write_text(staging / DATA_FILES_MANIFEST, sha256sums(staging))
     problems = verify_release(staging)
@@ -339,7 +347,7 @@ def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Material
     from pipelines.fetch import stale_sources
 
     result = publish(paths.publish_dir, datasets, quality_files, keep=paths.keep_releases, extra_files=extra_files,
-                     stale=stale_sources(paths.landing))
+                     stale=stale_sources(paths.landing), base_url=paths.publish_base_url)
     context.log.info(f"release {result.version}: {'new' if result.new else 'unchanged'} at {result.path}")
     return dg.MaterializeResult(metadata={
         "version": result.version, "new_release": result.new,

@@ -17,6 +17,7 @@ class InnofundPaths(dg.ConfigurableResource):
     landing_dir: str = str(SAMPLE_LANDING)
     output_dir: str = "output"
     keep_releases: int = 5
+    publish_base_url: str = "https://data.innofund.example"  # where the releases are served; the catalog's URIs
 
     @property
     def landing(self) -> Path:
@@ -45,4 +46,5 @@ def paths_from_env() -> InnofundPaths:
         landing_dir=os.environ.get("INNOFUND_LANDING", str(SAMPLE_LANDING)),
         output_dir=os.environ.get("INNOFUND_OUTPUT", "output"),
         keep_releases=int(os.environ.get("INNOFUND_KEEP_RELEASES", "5")),
+        publish_base_url=os.environ.get("INNOFUND_PUBLISH_BASE_URL", "https://data.innofund.example"),
     )
