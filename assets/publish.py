@@ -28,7 +28,7 @@ from .core import core_awards, core_participants, core_projects
 from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
 from .quality import quality
 from .reference.assets import core_organisations, enrichment_coverage
-from . import giving360
+from . import giving360, landing_page, personal_data
 from .catalog import catalog
 from .release_notes import changelog_entry, delta, write_changelog, write_index
 from .warehouse import warehouse
@@ -265,7 +265,8 @@ class ReleaseResult:
 
 def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str | bytes], keep: int = 5,
             extra_files: dict[str, Path] | None = None, stale: dict[str, dict] | None = None,
-            base_url: str = "https://data.innofund.example") -> ReleaseResult:
+            base_url: str = "https://data.innofund.example",
+            persons: tuple[set[str], set[str]] = (set(), set())) -> ReleaseResult:
     """Write a release aside, verify it, and switch ``latest`` to it; an unchanged release is not repeated.
 
     ``quality`` maps file names under ``quality/`` to their text (CSV) or bytes (Data Docs); ``extra_files`` maps
@@ -304,8 +305,16 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str |
     write_text(staging / "catalog.ttl", graph.serialize(format="turtle"))
     write_text(staging / "catalog.jsonld", graph.serialize(format="json-ld", indent=1))
     write_index(staging, version, [ds.table.name for ds in datasets])
+    awards = next((ds.data.to_pandas() for ds in datasets if ds.table.name == "awards"), None)
+    if awards is not None:
+        write_text(staging / "index.html", landing_page.page(staging, version, [ds.table for ds in datasets], awards))
     write_text(staging / DATA_FILES_MANIFEST, sha256sums(staging))
     problems = verify_release(staging)
+    leaks = personal_data.findings(staging, *persons)
+    if leaks:  # the release is not switched to; the previous one stays in latest
+        shutil.rmtree(staging, ignore_errors=True)
+        raise personal_data.PersonalDataFound(f"release {version} not published (rule publish.personal_data): "
+                                              + "; ".join(leaks[:10]))
     if problems:
         raise RuntimeError(f"release {version} failed verification: {'; '.join(problems)}")
     final = releases / version
@@ -347,7 +356,8 @@ def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Material
     from pipelines.fetch import stale_sources
 
     result = publish(paths.publish_dir, datasets, quality_files, keep=paths.keep_releases, extra_files=extra_files,
-                     stale=stale_sources(paths.landing), base_url=paths.publish_base_url)
+                     stale=stale_sources(paths.landing), base_url=paths.publish_base_url,
+                     persons=personal_data.persons(pq.read_table(core / "recipients.parquet").to_pandas()))
     context.log.info(f"release {result.version}: {'new' if result.new else 'unchanged'} at {result.path}")
     return dg.MaterializeResult(metadata={
         "version": result.version, "new_release": result.new,

@@ -36,7 +36,7 @@ def test_index_json_lists_every_file_with_size_and_hash(sample_run):
     feed = json.loads((release / "index.json").read_text())
     listed = {f["path"]: f for f in feed["files"]}
     on_disk = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
-    assert set(listed) == on_disk - {"index.json", "SHA256SUMS"}
+    assert set(listed) == on_disk - {"index.json", "index.html", "SHA256SUMS"}  # written after it
     assert listed["data/awards.csv"]["bytes"] == (release / "data" / "awards.csv").stat().st_size
     assert feed["version"] == release.name and "awards" in feed["datasets"]
 
@@ -102,3 +102,62 @@ def test_awards_as_360giving_validate_against_the_schema(sample_run):
     persons = [g for g in data["grants"] if "recipientIndividual" in g]
     assert persons and all(g["recipientIndividual"]["id"].startswith("NO-PERSON-") for g in persons)
     assert {g["fundingOrganization"][0]["id"] for g in data["grants"]} >= {"NO-BRC-970141669"}
+
+
+def test_the_landing_page_stands_alone_with_files_dictionary_and_charts(sample_run):
+    from html.parser import HTMLParser
+
+    release = (sample_run / "publish" / "latest").resolve()
+    text = (release / "index.html").read_text(encoding="utf-8")
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.links = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            attrs = dict(attrs)
+            for key in ("href", "src"):
+                if attrs.get(key):
+                    self.links.append((tag, attrs[key]))
+
+    parsed = Collect()
+    parsed.feed(text)
+    assert "script" not in parsed.tags and parsed.tags.count("svg") == 3
+    external = [l for t, l in parsed.links if "://" in l and not l.startswith("https://data.norge.no/nlod")]
+    assert external == []  # works from file:// with no network
+    local = [l for t, l in parsed.links if "://" not in l]
+    assert local and all((release / l).is_file() for l in local)
+    assert "NLOD" in text and "awards_by_year/awards_2019.csv" in text
+    sums = dict(line.split("  ")[::-1] for line in (release / "SHA256SUMS").read_text().splitlines())
+    assert sums["data/awards.csv"] in text
+    assert "amount_nok" in text and "Funding by fylke" in text
+
+
+def test_the_release_guard_refuses_a_file_with_a_person_and_keeps_latest(tmp_path, sample_run):
+    import pandas as pd
+
+    from assets import personal_data
+    from assets.publish import Dataset, publish
+    from pipelines.metadata import TABLES
+
+    recipients = pq.read_table(sample_run / "core" / "recipients.parquet").to_pandas()
+    names, orgnrs = personal_data.persons(recipients)
+    assert names and personal_data.findings((sample_run / "publish" / "latest").resolve(), names, orgnrs) == []
+    publish_dir = tmp_path / "publish"
+    shutil.copytree(sample_run / "publish", publish_dir, symlinks=True)
+    before = (publish_dir / "latest").resolve().name
+    awards = pq.read_table(sample_run / "core" / "awards.parquet").to_pandas()
+    person = sorted(names)[0]
+    awards.loc[0, "recipient_name"] = person  # the leak a broken masking step would make
+    table = TABLES["awards"]
+    data = __import__("pyarrow").Table.from_pandas(awards[table.column_names], schema=table.arrow_schema(),
+                                                   preserve_index=False)
+    try:
+        publish(publish_dir, [Dataset(table, data)], {}, persons=(names, orgnrs))
+        raise AssertionError("a release with a person's name was published")
+    except personal_data.PersonalDataFound as exc:
+        assert "publish.personal_data" in str(exc) and "data/awards.csv" in str(exc)
+    assert (publish_dir / "latest").resolve().name == before
+    assert not list((publish_dir / "releases").glob(".building-*"))
