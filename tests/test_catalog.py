@@ -1,4 +1,5 @@
-"""The release's DCAT-AP-NO catalog conforms to the Norwegian v2 shapes and the EU DCAT-AP 3.0.1 shapes.
+"""The release's DCAT-AP-NO catalog conforms to the Norwegian v2 shapes, the EU DCAT-AP 3.0.1 shapes and the
+draft v3 vocabulary shapes.
 
 As ../shared/docs/PUBLISHING.md says: vocabulary triples about the IRIs the catalog uses are merged into the
 data graph (pyshacl ignores extra graphs), and facts the offline snapshots lack (the file-type scheme, titles
@@ -13,7 +14,8 @@ from tests.conftest import STANDARDS
 
 EU = "http://publications.europa.eu/resource/authority/"
 SHAPES = {"dcat-ap-no-2": STANDARDS / "dcat-ap-no-v2" / "DCAT-AP-NO-shacl_shapes_2.00.ttl",
-          "eu-dcat-ap-3.0.1": STANDARDS / "eu-dcat-ap" / "3.0.1" / "shacl__dcat-ap-SHACL.ttl"}
+          "eu-dcat-ap-3.0.1": STANDARDS / "eu-dcat-ap" / "3.0.1" / "shacl__dcat-ap-SHACL.ttl",
+          "dcat-ap-no-3-draft-vocabularies": STANDARDS / "dcat-ap-no-v3-draft" / "dcatapno3-vocabulary-shapes.ttl"}
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,9 @@ def validation_graph(catalog: Graph) -> Graph:
     for iri in used:
         if str(iri).startswith(f"{file_types}/"):
             data.add((iri, SKOS.inScheme, file_types))
+            data.add((iri, RDF.type, SKOS.Concept))
+            if (iri, SKOS.prefLabel, None) not in data:
+                data.add((iri, SKOS.prefLabel, Literal(str(iri).rsplit("/", 1)[-1], lang="en")))
     for scheme in (file_types, URIRef(EU + "licence"), URIRef(EU + "country"),
                    URIRef("https://psi.norge.no/los/ontologi/tema")):
         if (scheme, DCTERMS.title, None) not in data:
