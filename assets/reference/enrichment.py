@@ -40,8 +40,22 @@ def identify(frame: pd.DataFrame, resolved: pd.DataFrame, name_col: str, orgnr_c
     given = out[id_col] if id_col in out else pd.Series(None, index=out.index, dtype=object)
     keep_given = given.notna() & ~given.astype(str).str.startswith("NO-BRC-") & ~person
     out[id_col] = given.where(keep_given, found["org_id"])
-    out[name_col] = out[name_col].where(~person, rcp.PERSON_LABEL)
+    # A name the identity map ties to a natural person is not shown on any row, even an organisation's (a typed
+    # name on another orgnr): that row shows its organisation's own first name instead, or none.
+    person_names = person_name_keys(resolved)
+    clash = ~person & _name_keys(out[name_col]).isin(person_names).to_numpy()
+    canonical = found["name"].where(~_name_keys(found["name"]).isin(person_names), None)
+    out[name_col] = out[name_col].where(~clash, canonical).where(~person, rcp.PERSON_LABEL)
     return out
+
+
+def _name_keys(names: pd.Series) -> pd.Series:
+    return names.map({n: rcp.normalise_name(n) for n in names.dropna().unique()})  # each distinct name once
+
+
+def person_name_keys(resolved: pd.DataFrame) -> set[str]:
+    """The normalised names of the natural persons in the identity map."""
+    return set(_name_keys(resolved.loc[resolved["is_natural_person"].eq(True), "name"]).dropna())
 
 
 def enrich_awards(awards: pd.DataFrame, resolved: pd.DataFrame, units: pd.DataFrame,
@@ -51,19 +65,22 @@ def enrich_awards(awards: pd.DataFrame, resolved: pd.DataFrame, units: pd.DataFr
     out = identify(awards, resolved, "recipient_name", "recipient_orgnr", "recipient_org_id")
     out["recipient_match"] = found["match"].where(found["match"].notna(), "none")
     out["recipient_match_confidence"] = found["confidence"].astype(float).fillna(0.0)
-    facts = units.set_index("orgnr")
-    orgnr = found["orgnr"]
-    known = orgnr.map(lambda o: isinstance(o, str) and o in facts.index)
-    founding = pd.Series([facts.at[o, "founding_date"] or facts.at[o, "registration_date"] if k else None
-                          for o, k in zip(orgnr, known)], index=out.index, dtype=object)
+    # Brønnøysund's facts per orgnr, computed once per unit and spread over the rows by orgnr.
+    facts = units.drop_duplicates("orgnr").set_index("orgnr")
+    founded = facts["founding_date"].where(facts["founding_date"].notna(), facts["registration_date"])
+    public = pd.Series([f in PUBLIC_FORMS or str(s or "").startswith("6") for f, s in
+                        zip(facts["org_form"].to_numpy(dtype=object),
+                            facts["institutional_sector_code"].to_numpy(dtype=object))], index=facts.index, dtype=object)
+    orgnr = found["orgnr"].to_numpy(dtype=object)
+    known = found["orgnr"].isin(facts.index).to_numpy(dtype=bool)
+    founding = pd.Series(founded.reindex(orgnr).to_numpy(dtype=object), index=out.index, dtype=object).where(known, None)
     out["recipient_is_startup"] = rcp.is_startup(founding, out["award_date"])
-    out["recipient_is_public_sector"] = pd.Series(
-        [(facts.at[o, "org_form"] in PUBLIC_FORMS or str(facts.at[o, "institutional_sector_code"] or "").startswith("6"))
-         if k else None for o, k in zip(orgnr, known)], index=out.index, dtype=object)
+    out["recipient_is_public_sector"] = pd.Series(public.reindex(orgnr).to_numpy(dtype=object), index=out.index,
+                                                  dtype=object).where(known, None)
     # One resolution per distinct place and period (see ssb_regions.period_start), not per row.
     start = ssb_regions.period_start(regions)
-    keys = list(zip(*(out[c].where(out[c].notna(), None) for c in ("kommune_code", "fylke_code", "kommune_name",
-                                                                    "fylke_name")), out["award_date"].map(start)))
+    keys = list(zip(*(rcp.objects(out[c]) for c in ("kommune_code", "fylke_code", "kommune_name", "fylke_name")),
+                    out["award_date"].map(start)))
     resolved_places = {key: ssb_regions.place(*key, regions) for key in set(keys)}
     places = [resolved_places[key] for key in keys]
     for column in ("kommune_code_award_date", "fylke_code_award_date", "kommune_code_current", "fylke_code_current"):

@@ -21,6 +21,7 @@ import secrets
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .brreg import NATURAL_PERSON_FORMS, PUBLIC_FORMS
@@ -38,7 +39,7 @@ ORG_STEMS = ("kommune", "fylke", "stiftelse", "forening", "universit", "høgskol
              "foundation", "selskap", "sameie", "borettslag", "samvirke", "lag ", "laget", "group", "gruppen",
              "company", "council", "agency", "ministry", "museum", "skole", "school", "nettverk", "network",
              "innovasjon", "consult", "holding", "invest", "eiendom", "service", "teknologi", "technolog",
-             "chamber", "kammer", "union", "federation", "society", "academy", "akademi", "næring",
+             "chamber", "kammer", "høgskul", "hogskul", "union", "federation", "society", "academy", "akademi", "næring",
              "naering", "hotel", "bank", "energi", "energy", "industri", "kirke",
              "menighet", "rådgiv", "agency", "office", "kontor", "cooperative", "ngo",
              # public bodies and research: never a person's name
@@ -113,28 +114,38 @@ def resolve(mentions: pd.DataFrame, units: pd.DataFrame, key: bytes) -> pd.DataF
                        pd.DataFrame({"norm": units["name"].map(normalise_name), "orgnr": units["orgnr"]})]).dropna()
     per_name = named.drop_duplicates().groupby("norm")["orgnr"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
     forms = dict(zip(units["orgnr"], units["org_form"]))
-    rows = []
+    # A name Brønnøysund registers for a unit that is not a person is an organisation's name wherever it appears.
+    registered = {n for n, f in zip(units["name"].map(normalise_name), units["org_form"])
+                  if n and f not in NATURAL_PERSON_FORMS}
+
+    def is_person(orgnr: str | None, name: str | None) -> bool:
+        form = forms.get(orgnr) if orgnr else None
+        if form:
+            return form in NATURAL_PERSON_FORMS
+        return normalise_name(name) not in registered and not has_org_marker(name)
+
+    rows, person_by_orgnr = [], {}
     # The first name given for each orgnr, and the first spelling of each normalised name (whole columns at once).
     first_names = with_orgnr.groupby("orgnr", sort=True)["name"].first()
     for orgnr, name in zip(first_names.index, first_names.to_numpy()):
         name = name if isinstance(name, str) else None
-        form = forms.get(orgnr)
-        person = form in NATURAL_PERSON_FORMS if form else not has_org_marker(name)
+        person = person_by_orgnr[orgnr] = is_person(orgnr, name)
         rows.append((f"orgnr:{orgnr}", None, orgnr, name, "orgnr", 1.0, person))
     spellings = m.loc[m["orgnr"].isna()].groupby("norm", sort=True)["name"].first()
     for norm, name in zip(spellings.index, spellings.to_numpy()):
         orgnr = per_name.get(norm)
         if isinstance(orgnr, str):
-            form = forms.get(orgnr)
-            person = form in NATURAL_PERSON_FORMS if form else not has_org_marker(name)
+            # Matched to an orgnr, the name takes that orgnr's identity whole: same id, same person flag.
+            person = person_by_orgnr.get(orgnr, is_person(orgnr, name))
             rows.append((f"name:{norm}", None, orgnr, name, "name_to_orgnr", NAME_MATCH_CONFIDENCE, person))
         else:
-            rows.append((f"name:{norm}", None, None, name, "name_only", NAME_ONLY_CONFIDENCE, not has_org_marker(name)))
+            rows.append((f"name:{norm}", None, None, name, "name_only", NAME_ONLY_CONFIDENCE, is_person(None, name)))
     out = pd.DataFrame(rows, columns=RECIPIENT_COLUMNS)
     out["org_id"] = [
         person_id(f"orgnr:{o}" if isinstance(o, str) else k, key) if p
         else (f"NO-BRC-{o}" if isinstance(o, str) else name_id(k.removeprefix("name:")))
-        for k, o, p in zip(out["identity_key"], out["orgnr"], out["is_natural_person"])]
+        for k, o, p in zip(out["identity_key"].to_numpy(dtype=object), out["orgnr"].to_numpy(dtype=object),
+                           out["is_natural_person"].to_numpy(dtype=bool))]
     out.loc[out["is_natural_person"], "match"] = "person"
     return out
 
@@ -142,8 +153,9 @@ def resolve(mentions: pd.DataFrame, units: pd.DataFrame, key: bytes) -> pd.DataF
 def identity_keys(names: pd.Series, orgnrs: pd.Series) -> pd.Series:
     """The identity key of each mention (``orgnr:`` first, else ``name:``), None when it has neither."""
     norm = names.map({n: normalise_name(n) for n in names.dropna().unique()})  # each distinct name once
-    return pd.Series([f"orgnr:{o}" if isinstance(o, str) else (f"name:{n}" if isinstance(n, str) else None)
-                      for o, n in zip(orgnrs, norm)], index=names.index, dtype=object)
+    by_orgnr, by_name = ("orgnr:" + orgnrs.astype(object)), ("name:" + norm.astype(object))
+    keys = by_orgnr.where(orgnrs.notna(), by_name)
+    return pd.Series(keys.to_numpy(dtype=object), index=names.index, dtype=object).where(keys.notna(), None)
 
 
 def organisations(recipients: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -152,17 +164,20 @@ def organisations(recipients: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame
     first = recipients.drop_duplicates("org_id").set_index("org_id")
     out = pd.DataFrame({"org_id": first.index, "is_natural_person": first["is_natural_person"].to_numpy(dtype=bool),
                         "identity_basis": first["match"].to_numpy()})
-    orgnr = first["orgnr"]
-    known = orgnr.map(lambda o: isinstance(o, str) and o in facts.index).to_numpy(dtype=bool)
+    orgnr = first["orgnr"].to_numpy(dtype=object)
+    known = first["orgnr"].isin(facts.index).to_numpy(dtype=bool)
     for column, source in (("org_form", "org_form"), ("nace_code", "nace_code"),
                            ("business_kommune_code", "kommune_code"), ("founding_date", "founding_date"),
                            ("institutional_sector_code", "institutional_sector_code")):
-        out[column] = [facts.at[o, source] if k else None for o, k in zip(orgnr, known)]
+        values = facts[source].reindex(orgnr).to_numpy(dtype=object)
+        out[column] = pd.Series(values, dtype=object).where(known, None)
     out["in_business_register"] = known
-    out["org_name"] = [PERSON_LABEL if p else n for p, n in zip(out["is_natural_person"], first["name"])]
+    out["org_name"] = pd.Series(first["name"].to_numpy(dtype=object), dtype=object).where(
+        ~out["is_natural_person"], PERSON_LABEL)
     out["is_public_sector"] = [
         (f in PUBLIC_FORMS or (isinstance(s, str) and s.startswith("6"))) if k else None
-        for f, s, k in zip(out["org_form"], out["institutional_sector_code"], known)]
+        for f, s, k in zip(out["org_form"].to_numpy(dtype=object),
+                           out["institutional_sector_code"].to_numpy(dtype=object), known)]
     # A person's register facts stay out of the published row: only the form says "ENK".
     person = out["is_natural_person"]
     for column in ("nace_code", "business_kommune_code", "founding_date", "institutional_sector_code"):
@@ -180,4 +195,11 @@ def is_startup(founding: pd.Series, award_date: pd.Series) -> pd.Series:
         except ValueError:  # 29 February
             limit = a.replace(year=a.year - STARTUP_YEARS, day=28)
         return bool(limit <= f <= a)
-    return pd.Series([flag(f, a) for f, a in zip(founding, award_date)], index=award_date.index, dtype=object)
+    return pd.Series([flag(f, a) for f, a in zip(objects(founding), objects(award_date))], index=award_date.index,
+                     dtype=object)
+
+
+def objects(values: pd.Series) -> np.ndarray:
+    """The values as Python objects with None for missing: iterating an Arrow-backed column value by value is
+    many times slower than iterating this array."""
+    return np.where(values.isna().to_numpy(), None, values.to_numpy(dtype=object))

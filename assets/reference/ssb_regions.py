@@ -41,6 +41,7 @@ class Regions:
             frame["name_key"] = frame[name].map(name_key)
             frame["valid_from_or_min"] = frame["valid_from"].map(lambda d: d or dt.date.min)
             frame["valid_to_or_max"] = frame["valid_to"].map(lambda d: d or dt.date.max)
+        object.__setattr__(self, "resolved", {})  # (kommune code, date) -> resolve_kommune's answer
 
 
 def _date(value: object) -> dt.date | None:
@@ -90,6 +91,12 @@ def resolve_kommune(code: str, target: dt.date, regions: Regions) -> tuple[str |
     """The kommune ``code`` stands for, in the structure in force on ``target``: ``(code, None)``, or
     ``(None, note)`` with note ``unknown_code``, ``ambiguous_split`` (forward through a split),
     ``ambiguous_merge`` (backward through a merge) or ``history_not_bundled``."""
+    if (code, target) not in regions.resolved:
+        regions.resolved[(code, target)] = _resolve_kommune(code, target, regions)
+    return regions.resolved[(code, target)]
+
+
+def _resolve_kommune(code: str, target: dt.date, regions: Regions) -> tuple[str | None, str | None]:
     periods = regions.kommuner.loc[regions.kommuner["kommune_code"] == code]
     if periods.empty:
         return None, "unknown_code"

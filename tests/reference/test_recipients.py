@@ -46,6 +46,34 @@ def test_enk_from_the_register_is_a_person_even_with_an_organisation_word():
     assert not resolved.loc["name:black sea energy cluster", "is_natural_person"]
 
 
+def test_a_name_matched_to_an_orgnr_takes_that_orgnrs_identity_whole():
+    # "KARI HANSEN" alone reads as a person, but its only orgnr is a company's identity: same id, not a person.
+    resolved = rcp.resolve(mentions([("Hansen Frukt AS", "923609016"), ("KARI HANSEN", "923609016"),
+                                     ("KARI HANSEN", None)]), units(), KEY).set_index("identity_key")
+    assert resolved.loc["name:kari hansen", "org_id"] == resolved.loc["orgnr:923609016", "org_id"] == "NO-BRC-923609016"
+    assert not resolved.loc["name:kari hansen", "is_natural_person"]
+
+
+def test_a_name_the_register_gives_an_organisation_is_never_a_person():
+    # A company registered as plain "PELAGIA" (no organisation word), named on an orgnr the register lacks.
+    register = units().assign(name=lambda u: u["name"].replace("PELAGIA AS", "PELAGIA"))
+    assert not rcp.has_org_marker("PELAGIA")
+    assert not rcp.resolve(mentions([("Pelagia", "800000006")]), register, KEY).iloc[0]["is_natural_person"]
+    assert rcp.resolve(mentions([("Pelagia", "800000006")]), units(), KEY).iloc[0]["is_natural_person"]
+
+
+def test_a_persons_name_typed_on_an_organisations_row_is_not_shown():
+    from assets.reference.enrichment import identify
+
+    resolved = rcp.resolve(mentions([("Hansen Frukt AS", "923609016"), ("KARI NORDMANN", "811111111")]),
+                           units(), KEY)
+    rows = pd.DataFrame({"name": ["Hansen Frukt AS", "KARI NORDMANN", "Kari  Nordmann"],
+                         "orgnr": ["923609016", "811111111", "923609016"], "org_id": [None] * 3}).astype(object)
+    out = identify(rows, resolved, "name", "orgnr", "org_id")
+    assert out["name"].tolist() == ["Hansen Frukt AS", rcp.PERSON_LABEL, "Hansen Frukt AS"]
+    assert out["org_id"].iloc[2] == "NO-BRC-923609016"
+
+
 def test_pseudonyms_are_stable_and_keyed():
     one = rcp.person_id("orgnr:992710977", KEY)
     assert one == rcp.person_id("orgnr:992710977", KEY) != rcp.person_id("orgnr:992710977", b"other")
