@@ -135,6 +135,25 @@ def test_the_landing_page_stands_alone_with_files_dictionary_and_charts(sample_r
     assert "amount_nok" in text and "Funding by fylke" in text
 
 
+def test_the_guard_reads_tables_in_duckdb_text_whole_and_trusts_only_declared_renditions(tmp_path):
+    import pyarrow as pa
+
+    from assets import personal_data
+
+    names, orgnrs = {"Kari Nordmann"}, {"811111111"}
+    (tmp_path / "data").mkdir()
+    pq.write_table(pa.table({"name": ["Equinor ASA", " KARI NORDMANN "], "amount": [811111111, 1]}),
+                   tmp_path / "data" / "a.parquet")  # a number column is never an orgnr
+    (tmp_path / "data" / "a.csv").write_text("name\r\nKari Nordmann\r\n")  # a rendition of a.parquet
+    (tmp_path / "quality.csv").write_text('id,note\r\nNO-BRC-811111111,"Kari Nordmann AS, a company"\r\n')
+    (tmp_path / "notes.md").write_text("Funded:\n  kari nordmann\nKari Nordmann Holding\n")
+    (tmp_path / "clean.csv").write_text("name,id\r\nKari Nordmann Holding AS,NO-PERSON-811111111ae\r\n")
+    found = personal_data.findings(tmp_path, names, orgnrs, derived=[tmp_path / "data" / "a.csv"])
+    assert found == ["data/a.parquet: name of a natural person", "notes.md: name of a natural person",
+                     "quality.csv: orgnr of a natural person"]
+    assert "data/a.csv: name of a natural person" in personal_data.findings(tmp_path, names, orgnrs)
+
+
 def test_the_release_guard_refuses_a_file_with_a_person_and_keeps_latest(tmp_path, sample_run):
     import pandas as pd
 
@@ -158,6 +177,6 @@ def test_the_release_guard_refuses_a_file_with_a_person_and_keeps_latest(tmp_pat
         publish(publish_dir, [Dataset(table, data)], {}, persons=(names, orgnrs))
         raise AssertionError("a release with a person's name was published")
     except personal_data.PersonalDataFound as exc:
-        assert "publish.personal_data" in str(exc) and "data/awards.csv" in str(exc)
+        assert "publish.personal_data" in str(exc) and "data/awards.parquet: name of a natural person" in str(exc)
     assert (publish_dir / "latest").resolve().name == before
     assert not list((publish_dir / "releases").glob(".building-*"))
