@@ -7,7 +7,13 @@ persons appear as ``recipientIndividual`` under their pseudonym, never by name.
 
 from __future__ import annotations
 
-import pandas as pd
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.storage import atomic_path
 
 PREFIX = "360G-innofund-"
 SCHEMA_VERSION = "1.4"
@@ -17,38 +23,59 @@ FUNDER_IDS = {"Forskningsrådet": "NO-BRC-970141669", "Innovasjon Norge": "NO-BR
 EXCLUSION_RULE = "giving360.amount_or_date.missing"
 
 
-def _text(value) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+def _text(column: str) -> str:
+    """The column where it holds more than white space, else NULL."""
+    return f"CASE WHEN regexp_matches({column}, '\\S') THEN {column} END"
 
 
-def grant(row) -> dict:
-    title = _text(row.title) or f"{_text(row.instrument) or 'award'} from {row.funder}"
-    description = "; ".join(p for p in (_text(row.title), _text(row.programme) and f"programme {row.programme}",
-                                        _text(row.instrument) and f"instrument {row.instrument}") if p) or title
-    out = {
-        "id": PREFIX + row.award_id,
-        "title": title,
-        "description": description,
-        "currency": row.currency_original,
-        "amountAwarded": float(row.amount_original),
-        "awardDate": row.award_date.isoformat(),
-        "fundingOrganization": [{"id": FUNDER_IDS.get(row.funder, f"innofund-funder-{row.funder}"),
-                                 "name": row.funder}],
-    }
-    recipient = {"id": _text(row.recipient_org_id) or f"innofund-unknown-{row.award_id}",
-                 "name": _text(row.recipient_name) or "unknown recipient"}
-    if recipient["id"].startswith("NO-PERSON-"):
-        out["recipientIndividual"] = recipient
-    else:
-        out["recipientOrganization"] = [recipient]
-    if _text(row.programme):
-        out["grantProgramme"] = [{"title": row.programme}]
-    return out
+def grants_sql(relation: str) -> str:
+    """One 360Giving grant (JSON text) per usable award of ``relation``, ordered by award id."""
+    funder_id = ("CASE funder " + " ".join(f"WHEN '{name}' THEN '{oid}'" for name, oid in FUNDER_IDS.items())
+                 + " ELSE 'innofund-funder-' || funder END")
+    title = f"coalesce({_text('title')}, coalesce({_text('instrument')}, 'award') || ' from ' || funder)"
+    description = (f"coalesce(nullif(concat_ws('; ', {_text('title')}, 'programme ' || {_text('programme')}, "
+                   f"'instrument ' || {_text('instrument')}), ''), {title})")
+    recipient = (f"json_object('id', coalesce({_text('recipient_org_id')}, 'innofund-unknown-' || award_id), "
+                 f"'name', coalesce({_text('recipient_name')}, 'unknown recipient'))")
+    person = "starts_with(coalesce(recipient_org_id, ''), 'NO-PERSON-')"
+    # A merge patch drops the keys whose value is NULL: one of the two recipient forms, and the programme if none.
+    return f"""
+        SELECT json_merge_patch(
+            json_object('id', '{PREFIX}' || award_id, 'title', {title}, 'description', {description},
+                        'currency', currency_original, 'amountAwarded', CAST(amount_original AS DOUBLE),
+                        'awardDate', strftime(award_date, '%Y-%m-%d'),
+                        'fundingOrganization', json_array(json_object('id', {funder_id}, 'name', funder))),
+            json_object('recipientIndividual', CASE WHEN {person} THEN {recipient} END,
+                        'recipientOrganization', CASE WHEN NOT {person} THEN json_array({recipient}) END,
+                        'grantProgramme', CASE WHEN {_text('programme')} IS NOT NULL
+                                               THEN json_array(json_object('title', programme)) END))
+        FROM {relation}
+        WHERE amount_original IS NOT NULL AND award_date IS NOT NULL AND currency_original IS NOT NULL
+        ORDER BY award_id"""
 
 
-def package(awards: pd.DataFrame) -> tuple[dict, int]:
-    """(the grants package, how many awards were left out by ``EXCLUSION_RULE``)."""
-    usable = awards["amount_original"].notna() & awards["award_date"].notna() & awards["currency_original"].notna()
-    grants = [grant(row) for row in awards.loc[usable].sort_values("award_id").itertuples(index=False)]
-    return {"grants": grants, "version": SCHEMA_VERSION, "title": "innofund: awards of Norwegian public innovation funders",
-            "license": "http://publications.europa.eu/resource/authority/licence/NLOD_2_0"}, int((~usable).sum())
+PACKAGE_META = {"version": SCHEMA_VERSION, "title": "innofund: awards of Norwegian public innovation funders",
+                "license": "http://publications.europa.eu/resource/authority/licence/NLOD_2_0"}
+
+
+def write_package(target: Path, awards: pa.Table, batch_rows: int = 50_000) -> int:
+    """Write the grants package to ``target``, streaming grants from DuckDB one batch at a time; returns how
+    many awards were left out by ``EXCLUSION_RULE``."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 1")  # stable bytes
+        con.register("awards", awards)
+        left_out = con.execute("SELECT count(*) FROM awards WHERE amount_original IS NULL OR award_date IS NULL "
+                               "OR currency_original IS NULL").fetchone()[0]
+        cursor = con.execute(grants_sql("awards"))
+        with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            out.write('{"grants": [')
+            first = True
+            while rows := cursor.fetchmany(batch_rows):
+                out.write(("\n" if first else ",\n") + ",\n".join(r[0] for r in rows))
+                first = False
+            meta = json.dumps(PACKAGE_META, ensure_ascii=False)[1:-1]
+            out.write(f"\n], {meta}}}\n")
+    finally:
+        con.close()
+    return int(left_out)

@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.metadata import Table
-from pipelines.storage import sha256_file
+from pipelines.storage import file_digest
 
 COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6")
 LICENCE_URL = "https://data.norge.no/nlod/en/2.0"
+CHART_COLUMNS = ("amount_nok", "award_year", "funder", "fylke_code_current", "instrument")  # all the charts read
 
 
 def _e(text: object) -> str:
@@ -91,7 +92,7 @@ def page(release_dir: Path, version: str, tables: list[Table], awards: pd.DataFr
     files = sorted(p for p in release_dir.rglob("*") if p.is_file() and p.name not in ("index.html", "SHA256SUMS"))
     rows = "".join(f"<tr><td><a href=\"{_e(p.relative_to(release_dir).as_posix())}\">"
                    f"{_e(p.relative_to(release_dir).as_posix())}</a></td><td>{p.stat().st_size:,}</td>"
-                   f"<td><code>{sha256_file(p)}</code></td></tr>" for p in files)
+                   f"<td><code>{file_digest(p)}</code></td></tr>" for p in files)
     dictionary = "".join(
         f"<h3 id=\"{_e(t.name)}\">{_e(t.name)}: {_e(t.title)}</h3><p>{_e(t.description)} <em>{_e(t.grain)}</em></p>"
         "<table><tr><th>column</th><th>type</th><th>description</th></tr>"

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.metadata import Table
-from pipelines.storage import atomic_path, sha256_file, write_text
+from pipelines.storage import atomic_path, file_digest, write_text
 
 CHANGE_TYPES = ("inserted", "updated", "deleted")
 
@@ -29,7 +29,6 @@ def delta(table: Table, new: Path, old: Path | None, target: Path, csv_columns: 
     columns = ", ".join(f'"{c}"' for c in table.column_names)
     con = duckdb.connect()
     try:
-        con.execute("SET threads = 1")
         con.execute(f"CREATE VIEW n AS SELECT {columns} FROM read_parquet('{new}')")
         if old is not None and old.is_file():
             con.execute(f"CREATE VIEW o AS SELECT {columns} FROM read_parquet('{old}')")
@@ -46,7 +45,7 @@ def delta(table: Table, new: Path, old: Path | None, target: Path, csv_columns: 
         con.execute(f"CREATE TABLE d AS {query}")
         counts = dict(con.execute("SELECT change_type, count(*) FROM d GROUP BY 1").fetchall())
         with atomic_path(target) as tmp:
-            con.execute(f"COPY (SELECT change_type, {', '.join(csv_columns)} FROM d) TO '{tmp}' (FORMAT csv, HEADER true, NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d')")
+            con.execute(f"COPY (SELECT change_type, {', '.join(csv_columns)} FROM d ORDER BY change_type, {order}) TO '{tmp}' (FORMAT csv, HEADER true, NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d')")
     finally:
         con.close()
     return {t: int(counts.get(t, 0)) for t in CHANGE_TYPES}
@@ -83,7 +82,7 @@ def index_feed(release_dir: Path, version: str, datasets: list[str]) -> dict:
         "last_updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "datasets": datasets,
         "files": [{"path": p.relative_to(release_dir).as_posix(), "bytes": p.stat().st_size,
-                   "sha256": sha256_file(p)} for p in files],
+                   "sha256": file_digest(p)} for p in files],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -21,6 +22,18 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """``sha256_file`` read once per version of a file (its size and modification time): a release lists its
+    files' checksums in three places. Verification always reads the bytes again (``sha256_file``)."""
+    stat = path.stat()
+    return _digest(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    return sha256_file(Path(path))
 
 
 @contextlib.contextmanager
