@@ -88,12 +88,11 @@ def read_file(source: Source, path: Path) -> tuple[list[pa.Table], list[FileRepo
 
 def raw_table(records: RawRecords, source_file: str, digest: str) -> pa.Table:
     """One file's (or archive member's) records as a raw table: every value as text, plus lineage."""
-    n = len(records)
-    columns: dict[str, list] = {name: [None] * n for name in records.columns}
-    for i, row in enumerate(records.rows):
-        if row is not None:
-            for name, value in zip(records.columns, row):
-                columns[name][i] = value
+    n, width = len(records), len(records.columns)
+    blank = [None] * width
+    # Column by column at C speed (zip(*rows)), each row first cut or padded to the header's width.
+    rows = [blank if row is None else row if len(row) == width else (list(row) + blank)[:width] for row in records.rows]
+    columns = dict(zip(records.columns, zip(*rows))) if n else {name: () for name in records.columns}
     rule = [None] * n
     text = [None] * n
     for row_number, (rule_id, raw_text) in records.problems.items():

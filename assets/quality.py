@@ -164,11 +164,11 @@ def personal_values(paths: InnofundPaths) -> frozenset[str]:
 
 def write_data_docs(paths: InnofundPaths) -> Path:
     """Great Expectations Data Docs for every core table, validated in batches straight from Parquet."""
-    from data_quality.expectations import parquet_batches, validate_batches
+    from data_quality.expectations import checked_columns, parquet_batches, validate_batches
 
     core, target = paths.layer("core"), paths.layer("quality") / DATA_DOCS
-    validate_batches({TABLES[t]: parquet_batches(core / f"{t}.parquet") for t in core_tables(paths)},
-                     docs_dir=target)
+    validate_batches({TABLES[t]: parquet_batches(core / f"{t}.parquet", columns=checked_columns(TABLES[t]))
+                      for t in core_tables(paths)}, docs_dir=target)
     return target
 
 

@@ -61,6 +61,7 @@ def normalise_name(name: object) -> str | None:
     return re.sub(r"\s+", " ", text).strip() or None
 
 
+@functools.lru_cache(maxsize=1 << 20)  # a hundred substring tests per name: once per distinct name
 def has_org_marker(name: object) -> bool:
     key = normalise_name(name)
     if key is None:
