@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
-from pipelines.storage import atomic_path
+from pipelines.storage import atomic_path, bounded_duckdb
 
 PREFIX = "360G-innofund-"
 SCHEMA_VERSION = "1.4"
@@ -61,9 +60,7 @@ PACKAGE_META = {"version": SCHEMA_VERSION, "title": "innofund: awards of Norwegi
 def write_package(target: Path, awards: pa.Table, batch_rows: int = 50_000) -> int:
     """Write the grants package to ``target``, streaming grants from DuckDB one batch at a time; returns how
     many awards were left out by ``EXCLUSION_RULE``."""
-    con = duckdb.connect()
-    try:
-        con.execute("SET threads = 1")  # stable bytes
+    with bounded_duckdb(threads=1) as con:  # one thread: stable bytes
         con.register("awards", awards)
         left_out = con.execute("SELECT count(*) FROM awards WHERE amount_original IS NULL OR award_date IS NULL "
                                "OR currency_original IS NULL").fetchone()[0]
@@ -76,6 +73,4 @@ def write_package(target: Path, awards: pa.Table, batch_rows: int = 50_000) -> i
                 first = False
             meta = json.dumps(PACKAGE_META, ensure_ascii=False)[1:-1]
             out.write(f"\n], {meta}}}\n")
-    finally:
-        con.close()
     return int(left_out)

@@ -22,6 +22,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.storage import bounded_duckdb
+
 CHECKED_SUFFIXES = (".csv", ".json", ".jsonld", ".ttl", ".html", ".md", ".parquet")
 MIN_NAME_LENGTH = 6  # shorter strings match ordinary words
 # Nine digits standing alone as a word: inside a hex pseudonym or a longer code they are not an orgnr.
@@ -112,8 +114,7 @@ def findings(release_dir: Path, names: set[str], orgnrs: set[str], derived: Iter
     skip = {Path(p).resolve() for p in derived}
     files = sorted(p for p in release_dir.rglob("*")
                    if p.suffix in CHECKED_SUFFIXES and p.is_file() and p.resolve() not in skip)
-    con = duckdb.connect()
-    try:
+    with bounded_duckdb() as con:
         _load(con, "person_names", "name", wanted)
         _load(con, "person_orgnrs", "orgnr", orgnrs)
         found = []
@@ -126,5 +127,3 @@ def findings(release_dir: Path, names: set[str], orgnrs: set[str], derived: Iter
                 what = _text_findings(path, wanted, orgnrs)
             found += [f"{path.relative_to(release_dir)}: {w}" for w in what]
         return found
-    finally:
-        con.close()

@@ -51,10 +51,16 @@ DATA_FILES_MANIFEST = "SHA256SUMS"
 
 @dataclass
 class Dataset:
-    """A table to publish and where its rows are."""
+    """A table to publish and where its rows are: in memory, or a Parquet file read only while it is written
+    (so a release holds one dataset at a time, not all of them)."""
 
     table: Table
-    data: pa.Table
+    data: pa.Table | Path
+
+    def rows(self, columns: list[str] | None = None) -> pa.Table:
+        if isinstance(self.data, Path):
+            return pq.read_table(self.data, columns=columns)
+        return self.data.select(columns) if columns else self.data
 
 
 def csv_safe_sql(table: Table) -> str:
@@ -143,9 +149,10 @@ def awards_by_year(data: pa.Table) -> dict[str, pa.Table]:
 
 
 def write_dataset(release_dir: Path, dataset: Dataset) -> list[Path]:
-    paths = write_table_files(release_dir / "data" / dataset.table.name, dataset.table, dataset.data)
+    data = dataset.rows()
+    paths = write_table_files(release_dir / "data" / dataset.table.name, dataset.table, data)
     if dataset.table.name == "awards":
-        for year, rows in awards_by_year(dataset.data).items():
+        for year, rows in awards_by_year(data).items():
             paths += write_table_files(release_dir / "data" / "awards_by_year" / f"awards_{year}", dataset.table, rows)
     return paths
 
@@ -286,7 +293,7 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str |
         derived += [p for p in write_dataset(staging, ds) if p != staging / "data" / f"{ds.table.name}.parquet"]
         if ds.table.name == "awards":
             derived.append(staging / "data" / "awards.360giving.json")
-            giving360.write_package(derived[-1], ds.data)
+            giving360.write_package(derived[-1], ds.rows())
     for name, content in quality.items():
         (write_bytes if isinstance(content, bytes) else write_text)(staging / "quality" / name, content)
     for rel, source in (extra_files or {}).items():
@@ -311,9 +318,9 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str |
     write_text(staging / "catalog.ttl", graph.serialize(format="turtle"))
     write_text(staging / "catalog.jsonld", graph.serialize(format="json-ld", indent=1))
     write_index(staging, version, [ds.table.name for ds in datasets])
-    awards = next((ds.data for ds in datasets if ds.table.name == "awards"), None)
+    awards = next((ds for ds in datasets if ds.table.name == "awards"), None)
     if awards is not None:
-        charted = awards.select(list(landing_page.CHART_COLUMNS)).to_pandas()
+        charted = awards.rows(list(landing_page.CHART_COLUMNS)).to_pandas()
         write_text(staging / "index.html", landing_page.page(staging, version, [ds.table for ds in datasets], charted))
     write_text(staging / DATA_FILES_MANIFEST, sha256sums(staging))
     problems = verify_release(staging)
@@ -370,7 +377,7 @@ PUBLISHED_CORE = ("awards", "projects", "participants", "organisations", *OUTCOM
           description="The versioned open-data release; `latest` switches only after it is written and verified.")
 def release(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
     core, qual = paths.layer("core"), paths.layer("quality")
-    datasets = [Dataset(TABLES[name], pq.read_table(core / f"{name}.parquet")) for name in PUBLISHED_CORE]
+    datasets = [Dataset(TABLES[name], core / f"{name}.parquet") for name in PUBLISHED_CORE]
     quality_files = {
         "reconciliation.csv": dumps_csv(pq.read_table(qual / "reconciliation.parquet").to_pandas()
                                         [list(RECONCILIATION_COLUMNS)]),

@@ -11,10 +11,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
-
 from pipelines.metadata import Table
-from pipelines.storage import atomic_path, file_digest, write_text
+from pipelines.storage import atomic_path, bounded_duckdb, file_digest, write_text
 
 CHANGE_TYPES = ("inserted", "updated", "deleted")
 
@@ -27,8 +25,7 @@ def delta(table: Table, new: Path, old: Path | None, target: Path, csv_columns: 
         return " AND ".join(f'{left}."{k}" IS NOT DISTINCT FROM o."{k}"' for k in table.primary_key)
 
     columns = ", ".join(f'"{c}"' for c in table.column_names)
-    con = duckdb.connect()
-    try:
+    with bounded_duckdb() as con:
         con.execute(f"CREATE VIEW n AS SELECT {columns} FROM read_parquet('{new}')")
         if old is not None and old.is_file():
             con.execute(f"CREATE VIEW o AS SELECT {columns} FROM read_parquet('{old}')")
@@ -46,8 +43,6 @@ def delta(table: Table, new: Path, old: Path | None, target: Path, csv_columns: 
         counts = dict(con.execute("SELECT change_type, count(*) FROM d GROUP BY 1").fetchall())
         with atomic_path(target) as tmp:
             con.execute(f"COPY (SELECT change_type, {', '.join(csv_columns)} FROM d ORDER BY change_type, {order}) TO '{tmp}' (FORMAT csv, HEADER true, NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d')")
-    finally:
-        con.close()
     return {t: int(counts.get(t, 0)) for t in CHANGE_TYPES}
 
 

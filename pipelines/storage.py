@@ -128,3 +128,20 @@ def sweep_temporaries(output: Path) -> list[Path]:
                 path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+@contextlib.contextmanager
+def bounded_duckdb(memory_limit: str = "512MB", threads: int | None = None) -> Iterator["duckdb.DuckDBPyConnection"]:
+    """An in-memory DuckDB connection that spills to a private temporary folder beyond ``memory_limit`` rather
+    than growing with the table (sorts, set operations and joins over a whole release)."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="innofund-duckdb-") as spill:
+        config = {"memory_limit": memory_limit, "temp_directory": spill}
+        if threads:
+            config["threads"] = threads
+        con = duckdb.connect(config=config)
+        try:
+            yield con
+        finally:
+            con.close()
