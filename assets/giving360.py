@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
+import duckdb
 
-from pipelines.storage import atomic_path, bounded_duckdb
+from pipelines.storage import atomic_path
 
 PREFIX = "360G-innofund-"
 SCHEMA_VERSION = "1.4"
@@ -57,20 +57,19 @@ PACKAGE_META = {"version": SCHEMA_VERSION, "title": "innofund: awards of Norwegi
                 "license": "http://publications.europa.eu/resource/authority/licence/NLOD_2_0"}
 
 
-def write_package(target: Path, awards: pa.Table, batch_rows: int = 50_000) -> int:
-    """Write the grants package to ``target``, streaming grants from DuckDB one batch at a time; returns how
-    many awards were left out by ``EXCLUSION_RULE``."""
-    with bounded_duckdb(threads=1) as con:  # one thread: stable bytes
-        con.register("awards", awards)
-        left_out = con.execute("SELECT count(*) FROM awards WHERE amount_original IS NULL OR award_date IS NULL "
-                               "OR currency_original IS NULL").fetchone()[0]
-        cursor = con.execute(grants_sql("awards"))
-        with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            out.write('{"grants": [')
-            first = True
-            while rows := cursor.fetchmany(batch_rows):
-                out.write(("\n" if first else ",\n") + ",\n".join(r[0] for r in rows))
-                first = False
-            meta = json.dumps(PACKAGE_META, ensure_ascii=False)[1:-1]
-            out.write(f"\n], {meta}}}\n")
+def write_package(con: duckdb.DuckDBPyConnection, awards: str, target: Path, batch_rows: int = 50_000) -> int:
+    """Write the grants package of the relation ``awards`` on ``con`` (single-threaded: stable bytes) to
+    ``target``, streaming grants one batch at a time; returns how many awards were left out by
+    ``EXCLUSION_RULE``."""
+    left_out = con.execute(f"SELECT count(*) FROM {awards} WHERE amount_original IS NULL OR award_date IS NULL "
+                           "OR currency_original IS NULL").fetchone()[0]
+    cursor = con.execute(grants_sql(awards))
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
+        out.write('{"grants": [')
+        first = True
+        while rows := cursor.fetchmany(batch_rows):
+            out.write(("\n" if first else ",\n") + ",\n".join(r[0] for r in rows))
+            first = False
+        meta = json.dumps(PACKAGE_META, ensure_ascii=False)[1:-1]
+        out.write(f"\n], {meta}}}\n")
     return int(left_out)

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from pipelines.metadata import DATA_MODEL_VERSION, TABLES, Table
 from pipelines.resources import InnofundPaths
-from pipelines.storage import atomic_path, file_digest, sha256_file, write_bytes, write_json, write_parquet, write_text
+from pipelines.storage import atomic_path, bounded_duckdb, file_digest, sha256_file, write_bytes, write_json, write_parquet, write_text
 
 from .core import core_awards, core_participants, core_projects
 from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
@@ -51,16 +51,14 @@ DATA_FILES_MANIFEST = "SHA256SUMS"
 
 @dataclass
 class Dataset:
-    """A table to publish and where its rows are: in memory, or a Parquet file read only while it is written
-    (so a release holds one dataset at a time, not all of them)."""
+    """A table to publish and the Parquet file of its rows, read only while its files are written (so a release
+    holds one dataset at a time, in a DuckDB that spills to disk, not all of them in memory)."""
 
     table: Table
-    data: pa.Table | Path
+    path: Path
 
     def rows(self, columns: list[str] | None = None) -> pa.Table:
-        if isinstance(self.data, Path):
-            return pq.read_table(self.data, columns=columns)
-        return self.data.select(columns) if columns else self.data
+        return pq.read_table(self.path, columns=columns)
 
 
 def csv_safe_sql(table: Table) -> str:
@@ -80,26 +78,6 @@ def csv_safe_columns(table: Table) -> list[str]:
     return parts
 
 
-def _copy(target: Path, data: pa.Table, select: str, options: str, prefix: bytes = b"") -> None:
-    """One DuckDB COPY of ``data`` into ``target``, single-threaded (stable row order and bytes), atomic."""
-    with atomic_path(target) as tmp:
-        con = duckdb.connect()
-        try:
-            con.execute("SET threads = 1")
-            con.register("data", data)
-            con.execute(f"COPY (SELECT {select} FROM data) TO '{tmp}' ({options})")
-        finally:
-            con.close()
-        if prefix:
-            tmp.write_bytes(prefix + tmp.read_bytes())
-
-
-def write_csv(target: Path, table: Table, data: pa.Table) -> None:
-    """RFC 4180: UTF-8 without BOM, comma, CRLF, "" escaping, formula-safe text."""
-    _copy(target, data, csv_safe_sql(table),
-          "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d'")
-
-
 def excel_sql(table: Table) -> str:
     """The formula-safe SELECT list with decimal commas in number columns, for Norwegian spreadsheets."""
     safe = dict(zip(table.column_names, csv_safe_columns(table)))
@@ -107,53 +85,86 @@ def excel_sql(table: Table) -> str:
                      else safe[f.name] for f in table.fields)
 
 
-def write_excel_csv(target: Path, table: Table, data: pa.Table) -> None:
-    """The Excel-friendly twin: UTF-8 with a BOM, semicolons, decimal comma, CRLF, formula-safe text."""
-    _copy(target, data, excel_sql(table),
-          "FORMAT csv, HEADER true, DELIMITER ';', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d'",
-          prefix="\ufeff".encode("utf-8"))
-
-
-def write_json_records(target: Path, data: pa.Table) -> None:
-    """A JSON array of records with the true text (no spreadsheet neutralising)."""
-    _copy(target, data, "*", "FORMAT json, ARRAY true, DATEFORMAT '%Y-%m-%d'")
-
-
+CSV_OPTIONS = "FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d'"
+# Per text format: the SELECT list over the rows, the COPY options, and the bytes put before the file.
+# csv: RFC 4180 (UTF-8 without BOM, comma, CRLF, "" escaping), formula-safe text. excel.csv: its twin for
+# Norwegian spreadsheets (BOM, semicolons, decimal comma). json: an array of records with the true text.
+TEXT_FORMATS = {
+    "csv": (csv_safe_sql, f"{CSV_OPTIONS}, DELIMITER ','", b""),
+    "excel.csv": (excel_sql, f"{CSV_OPTIONS}, DELIMITER ';'", "\ufeff".encode("utf-8")),
+    "json": (lambda table: "*", "FORMAT json, ARRAY true, DATEFORMAT '%Y-%m-%d'", b""),
+}
 FORMATS = ("csv", "excel.csv", "json", "parquet")
 
 
-def write_table_files(base: Path, table: Table, data: pa.Table) -> list[Path]:
-    """``base.csv``, ``base.excel.csv``, ``base.json`` and ``base.parquet`` of one table."""
+def _copy(con: duckdb.DuckDBPyConnection, target: Path, query: str, options: str, prefix: bytes = b"") -> None:
+    """One DuckDB COPY of ``query`` into ``target``, atomic (on a single-threaded connection: stable order and
+    bytes); ``prefix`` goes before the rows, streamed rather than read whole."""
+    with atomic_path(target) as tmp:
+        if not prefix:
+            con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
+            return
+        rows = tmp.with_name(tmp.name + ".rows")
+        try:
+            con.execute(f"COPY ({query}) TO '{rows}' ({options})")
+            with open(tmp, "wb") as out, open(rows, "rb") as body:
+                out.write(prefix)
+                shutil.copyfileobj(body, out, 1 << 22)
+        finally:
+            rows.unlink(missing_ok=True)
+
+
+def _write_parquet_rows(con: duckdb.DuckDBPyConnection, target: Path, relation: str, schema: pa.Schema) -> None:
+    write_parquet(target, con.sql(f"SELECT * FROM {relation}").to_arrow_table().cast(schema))
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+def write_table_files(con: duckdb.DuckDBPyConnection, relation: str, base: Path, table: Table,
+                      parquet: Path | pa.Schema) -> list[Path]:
+    """``base.csv``, ``base.excel.csv``, ``base.json`` and ``base.parquet`` of the rows of ``relation`` on
+    ``con``; ``parquet`` is the Parquet file the rows came from (copied as it is) or the schema to write them in."""
     base.parent.mkdir(parents=True, exist_ok=True)
-    paths = [base.with_name(f"{base.name}.{fmt}") for fmt in FORMATS]
-    # Each writer is single-threaded for stable bytes; two at a time keep both cores busy (DuckDB and Arrow
-    # release the GIL while they write).
+    paths = {fmt: base.with_name(f"{base.name}.{fmt}") for fmt in FORMATS}
+    jobs = [(_copy, con.cursor(), paths[fmt], f"SELECT {select(table)} FROM {relation}", options, prefix)
+            for fmt, (select, options, prefix) in TEXT_FORMATS.items()]
+    jobs.append((_copy_file, parquet, paths["parquet"]) if isinstance(parquet, Path)
+                else (_write_parquet_rows, con.cursor(), paths["parquet"], relation, parquet))
+    # Two writers at a time, each on its own cursor, keep both cores busy (DuckDB and Arrow release the GIL).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = [pool.submit(write_csv, paths[0], table, data), pool.submit(write_excel_csv, paths[1], table, data),
-                pool.submit(write_json_records, paths[2], data), pool.submit(write_parquet, paths[3], data)]
+        done = [pool.submit(*job) for job in jobs]
     for future in done:
         future.result()
-    return paths
+    return list(paths.values())
 
 
-def awards_by_year(data: pa.Table) -> dict[str, pa.Table]:
-    """The awards split by award year (``unknown`` for awards without one), for yearly downloads."""
-    import pyarrow.compute as pc
-
-    years = data.column("award_year")
-    out = {str(y): data.filter(pc.equal(years, y)) for y in sorted(set(years.drop_null().to_pylist()))}
-    missing = data.filter(pc.is_null(years))
-    if missing.num_rows:
-        out["unknown"] = missing
-    return out
+def award_years(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The award years in ``data``, and ``unknown`` if some awards have none, for the yearly downloads."""
+    years = [str(y) for (y,) in con.execute("SELECT DISTINCT award_year FROM data WHERE award_year IS NOT NULL "
+                                            "ORDER BY 1").fetchall()]
+    return years + (["unknown"] if con.execute("SELECT count(*) FROM data WHERE award_year IS NULL").fetchone()[0]
+                    else [])
 
 
 def write_dataset(release_dir: Path, dataset: Dataset) -> list[Path]:
-    data = dataset.rows()
-    paths = write_table_files(release_dir / "data" / dataset.table.name, dataset.table, data)
-    if dataset.table.name == "awards":
-        for year, rows in awards_by_year(data).items():
-            paths += write_table_files(release_dir / "data" / "awards_by_year" / f"awards_{year}", dataset.table, rows)
+    """The dataset's files (for awards also the yearly split and the 360Giving package), all from its Parquet
+    loaded once into a DuckDB that spills to disk beyond its memory limit."""
+    data_dir = release_dir / "data"
+    with bounded_duckdb(threads=1) as con:
+        con.execute(f"CREATE TABLE data AS SELECT * FROM read_parquet('{dataset.path}')")
+        paths = write_table_files(con, "data", data_dir / dataset.table.name, dataset.table, dataset.path)
+        if dataset.table.name == "awards":
+            schema = pq.read_schema(dataset.path)
+            for year in award_years(con):
+                where = "award_year IS NULL" if year == "unknown" else f"award_year = {int(year)}"
+                con.execute(f"CREATE OR REPLACE TABLE year_rows AS SELECT * FROM data WHERE {where}")
+                paths += write_table_files(con, "year_rows", data_dir / "awards_by_year" / f"awards_{year}",
+                                           dataset.table, schema)
+            paths.append(data_dir / "awards.360giving.json")
+            giving360.write_package(con, "data", paths[-1])
     return paths
 
 
@@ -291,9 +302,6 @@ def publish(publish_dir: Path, datasets: list[Dataset], quality: dict[str, str |
     derived = []  # files holding only the values of a dataset's Parquet (the personal-data guard checks that)
     for ds in datasets:
         derived += [p for p in write_dataset(staging, ds) if p != staging / "data" / f"{ds.table.name}.parquet"]
-        if ds.table.name == "awards":
-            derived.append(staging / "data" / "awards.360giving.json")
-            giving360.write_package(derived[-1], ds.rows())
     for name, content in quality.items():
         (write_bytes if isinstance(content, bytes) else write_text)(staging / "quality" / name, content)
     for rel, source in (extra_files or {}).items():

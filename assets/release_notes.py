@@ -25,13 +25,16 @@ def delta(table: Table, new: Path, old: Path | None, target: Path, csv_columns: 
         return " AND ".join(f'{left}."{k}" IS NOT DISTINCT FROM o."{k}"' for k in table.primary_key)
 
     columns = ", ".join(f'"{c}"' for c in table.column_names)
+    order = ", ".join(f'"{k}"' for k in table.primary_key)
+    options = "FORMAT csv, HEADER true, NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d'"
     with bounded_duckdb() as con:
         con.execute(f"CREATE VIEW n AS SELECT {columns} FROM read_parquet('{new}')")
-        if old is not None and old.is_file():
-            con.execute(f"CREATE VIEW o AS SELECT {columns} FROM read_parquet('{old}')")
-        else:
-            con.execute("CREATE VIEW o AS SELECT * FROM n WHERE false")
-        order = ", ".join(f'"{k}"' for k in table.primary_key)
+        if old is None or not old.is_file():  # the first release: every row is inserted
+            with atomic_path(target) as tmp:
+                inserted = con.execute(f"COPY (SELECT 'inserted' AS change_type, {', '.join(csv_columns)} FROM n "
+                                       f"ORDER BY {order}) TO '{tmp}' ({options})").fetchone()[0]
+            return {"inserted": int(inserted), "updated": 0, "deleted": 0}
+        con.execute(f"CREATE VIEW o AS SELECT {columns} FROM read_parquet('{old}')")
         query = f"""
             WITH changed AS (SELECT * FROM n EXCEPT SELECT * FROM o)
             SELECT CASE WHEN EXISTS (SELECT 1 FROM o WHERE {same_key('changed')}) THEN 'updated'
@@ -42,7 +45,8 @@ def delta(table: Table, new: Path, old: Path | None, target: Path, csv_columns: 
         con.execute(f"CREATE TABLE d AS {query}")
         counts = dict(con.execute("SELECT change_type, count(*) FROM d GROUP BY 1").fetchall())
         with atomic_path(target) as tmp:
-            con.execute(f"COPY (SELECT change_type, {', '.join(csv_columns)} FROM d ORDER BY change_type, {order}) TO '{tmp}' (FORMAT csv, HEADER true, NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d')")
+            con.execute(f"COPY (SELECT change_type, {', '.join(csv_columns)} FROM d ORDER BY change_type, {order}) "
+                        f"TO '{tmp}' ({options})")
     return {t: int(counts.get(t, 0)) for t in CHANGE_TYPES}
 
 

@@ -5,6 +5,7 @@ import io
 import json
 import shutil
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assets.publish import verify_release
@@ -171,10 +172,11 @@ def test_the_release_guard_refuses_a_file_with_a_person_and_keeps_latest(tmp_pat
     person = sorted(names)[0]
     awards.loc[0, "recipient_name"] = person  # the leak a broken masking step would make
     table = TABLES["awards"]
-    data = __import__("pyarrow").Table.from_pandas(awards[table.column_names], schema=table.arrow_schema(),
-                                                   preserve_index=False)
+    leaking = tmp_path / "awards.parquet"
+    pq.write_table(pa.Table.from_pandas(awards[table.column_names], schema=table.arrow_schema(), preserve_index=False),
+                   leaking)
     try:
-        publish(publish_dir, [Dataset(table, data)], {}, persons=(names, orgnrs))
+        publish(publish_dir, [Dataset(table, leaking)], {}, persons=(names, orgnrs))
         raise AssertionError("a release with a person's name was published")
     except personal_data.PersonalDataFound as exc:
         assert "publish.personal_data" in str(exc) and "data/awards.parquet: name of a natural person" in str(exc)
