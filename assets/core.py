@@ -36,18 +36,19 @@ class CoreTable:
 
 
 def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
-    """The registry's columns and types, sorted by primary key, so equal input gives equal bytes."""
-    ordered = frame[table.column_names].sort_values(list(table.primary_key), kind="stable")
-    # Object columns can hold float NaN for "missing"; Arrow must see null, not NaN.
-    ordered = ordered.astype({c: object for c in ordered.columns if ordered[c].dtype == object})
-    ordered = ordered.where(ordered.notna(), None) if ordered.isna().any().any() else ordered
-    return pa.Table.from_pandas(ordered, schema=table.arrow_schema(), preserve_index=False)
+    """The registry's columns and types, sorted by primary key, so equal input gives equal bytes. Arrow reads a
+    missing value (None, NaN, NA) as null, and sorts without the copies a pandas sort makes."""
+    data = pa.Table.from_pandas(frame[table.column_names], schema=table.arrow_schema(), preserve_index=False)
+    return data.sort_by([(key, "ascending") for key in table.primary_key])
 
 
 def staged_frame(staged: list[pd.DataFrame], table_name: str) -> pd.DataFrame:
-    """All sources' staged rows of a table; with none, an empty frame with the staged columns and types."""
+    """All sources' staged rows of a table; with none, an empty frame with the staged columns and types.
+    ``staged`` is emptied, so its frames are freed as soon as the caller lets go of the result."""
     if staged:
-        return pd.concat(staged, ignore_index=True)
+        frame = pd.concat(staged, ignore_index=True)
+        staged.clear()
+        return frame
     return staged_table(TABLES[table_name]).arrow_schema(nullable=True).empty_table().to_pandas()
 
 
@@ -60,8 +61,7 @@ def _quarantine_rows(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
 
 def build_awards(staged: list[pd.DataFrame], reference: Reference) -> CoreTable:
     """Checked awards, enriched from the reference data (recipient, place, NOK); natural persons pseudonymised."""
-    frame = staged_frame(staged, "awards")
-    result = evaluate(frame, rules_for("awards"))
+    result = evaluate(staged_frame(staged, "awards"), rules_for("awards"))  # the staged rows freed after checking
     accepted = enrich_awards(result.accepted, reference.recipients, reference.units, reference.regions,
                              reference.rates)
     empty_exclusions = pd.DataFrame(columns=["source_id", "source_file", "source_row", "rule_id", "reason"])
@@ -77,8 +77,7 @@ def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str],
                    recipients: pd.DataFrame | None = None) -> CoreTable:
     """Projects with at least one published award; the rest are excluded by a named rule. With the resolved
     ``recipients``, the lead organisation gets its org id and a natural person is pseudonymised."""
-    frame = staged_frame(staged, "projects")
-    result = evaluate(frame, rules_for("projects"))
+    result = evaluate(staged_frame(staged, "projects"), rules_for("projects"))
     accepted = result.accepted
     funded = accepted["project_id"].isin(award_project_ids)
     unfunded = accepted.loc[~funded]
@@ -102,8 +101,7 @@ def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
     A participant keeps the identifier its source gave (CORDIS's own scheme abroad); a Norwegian one without
     gets ``NO-BRC-<orgnr>``.
     """
-    frame = staged_frame(staged, "participants")
-    result = evaluate(frame, rules_for("participants"))
+    result = evaluate(staged_frame(staged, "participants"), rules_for("participants"))
     accepted = result.accepted
     in_project = accepted["project_id"].isin(project_ids) | accepted["partnership_id"].isin(partnership_ids)
     orphans = accepted.loc[~in_project]

@@ -8,6 +8,7 @@ from assets import FETCH_GROUP, Fetcher, all_assets, all_checks
 
 from .alerts import AlertTarget, alert_on_failure
 from .automation import WRITER_TAGS, freshness_checks, freshness_sensor, landing_sensor_for, refresh_jobs, with_freshness
+from .memory import return_freed_memory_after_step
 from .resources import InnofundPaths, paths_from_env
 
 ALL_JOB = "innofund_all"
@@ -27,7 +28,7 @@ def _oslo_schedule(name: str, job, cron: str, status: dg.DefaultScheduleStatus, 
 def build_defs(paths: InnofundPaths | None = None, loggers: dict | None = None,
                alerts: AlertTarget | None = None) -> dg.Definitions:
     paths = paths or paths_from_env()
-    hooks = {alert_on_failure}
+    hooks = {alert_on_failure, return_freed_memory_after_step}
     innofund_all = _job(ALL_JOB, dg.AssetSelection.all() - dg.AssetSelection.groups(FETCH_GROUP), hooks,
                         "The whole graph from landing: every source, checks, warehouse and release (no downloads).",
                         tags=WRITER_TAGS)

@@ -165,6 +165,18 @@ def test_alert_hook_names_the_failed_asset_and_why(tmp_path, webhook):
     assert _Webhook.received and _Webhook.received[0]["asset"] == "core_awards_broken"
 
 
+def test_every_job_hands_freed_memory_back_after_each_step(tmp_path):
+    """The in-process run's peak is its largest step only if each step's leftovers are returned (pipelines/memory.py)."""
+    from pipelines.memory import return_freed_memory, return_freed_memory_after_step
+
+    defs = build_defs(InnofundPaths(landing_dir=str(tmp_path), output_dir=str(tmp_path / "o")))
+    jobs = [defs.resolve_job_def(job.name) for job in defs.jobs]
+    assert len(jobs) > 2
+    assert [job.name for job in jobs if return_freed_memory_after_step not in job.hook_defs] == []
+    assert [job.name for job in jobs if alert_on_failure not in job.hook_defs] == []
+    return_freed_memory()  # callable outside a run, on any platform
+
+
 def test_dg_check_defs_passes():
     dg_cli = Path(os.sys.executable).with_name("dg")
     done = subprocess.run([str(dg_cli), "check", "defs"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)

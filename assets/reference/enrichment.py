@@ -36,7 +36,7 @@ def identify(frame: pd.DataFrame, resolved: pd.DataFrame, name_col: str, orgnr_c
     Ids a source gave that are not Norwegian (CORDIS's PIC abroad) are kept."""
     found = _lookup(frame, name_col, orgnr_col, resolved)
     person = found["is_natural_person"].eq(True).to_numpy()
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the columns set below are new, the rest shared
     given = out[id_col] if id_col in out else pd.Series(None, index=out.index, dtype=object)
     keep_given = given.notna() & ~given.astype(str).str.startswith("NO-BRC-") & ~person
     out[id_col] = given.where(keep_given, found["org_id"])
