@@ -1,12 +1,14 @@
 """Staging -> core: checked, enriched tables in the registry's schema, plus quarantine and exclusions."""
 
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from data_quality.evaluate import evaluate
@@ -69,17 +71,29 @@ def build_awards(staged: list[pd.DataFrame], reference: Reference) -> CoreTable:
                      result.rule_counts, result.rows_checked, empty_exclusions, result.failures)
 
 
+def _is_in(values: pd.Series, allowed: Iterable[str] | pa.ChunkedArray) -> pd.Series:
+    """``values.isin(allowed)`` by Arrow: pandas hashes a string column value by value (3.3 s at 1M rows, 0.4 s
+    this way)."""
+    column = pa.array(values, from_pandas=True)
+    column = column.cast(pa.string()) if column.type == pa.null() else column  # an all-missing column
+    allowed = allowed if isinstance(allowed, pa.ChunkedArray) else pa.array(list(allowed), pa.string())
+    found = pc.is_in(column, value_set=allowed.cast(column.type))
+    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
+
+
 def _brc(orgnrs: pd.Series) -> pd.Series:
-    return orgnrs.map(lambda n: f"NO-BRC-{n}" if isinstance(n, str) else None)
+    """``NO-BRC-<orgnr>`` (org-id.guide's Brønnøysund scheme) where there is an orgnr, else missing."""
+    text = orgnrs.astype("str")
+    return ("NO-BRC-" + text).where(text.notna(), None)
 
 
-def build_projects(staged: list[pd.DataFrame], award_project_ids: set[str],
+def build_projects(staged: list[pd.DataFrame], award_project_ids: Iterable[str] | pa.ChunkedArray,
                    recipients: pd.DataFrame | None = None) -> CoreTable:
     """Projects with at least one published award; the rest are excluded by a named rule. With the resolved
     ``recipients``, the lead organisation gets its org id and a natural person is pseudonymised."""
     result = evaluate(staged_frame(staged, "projects"), rules_for("projects"))
     accepted = result.accepted
-    funded = accepted["project_id"].isin(award_project_ids)
+    funded = _is_in(accepted["project_id"], award_project_ids)
     unfunded = accepted.loc[~funded]
     exclusions = pd.DataFrame({
         "source_id": unfunded["source_id"], "source_file": unfunded["source_file"],
@@ -103,7 +117,7 @@ def build_participants(staged: list[pd.DataFrame], project_ids: set[str],
     """
     result = evaluate(staged_frame(staged, "participants"), rules_for("participants"))
     accepted = result.accepted
-    in_project = accepted["project_id"].isin(project_ids) | accepted["partnership_id"].isin(partnership_ids)
+    in_project = _is_in(accepted["project_id"], project_ids) | _is_in(accepted["partnership_id"], partnership_ids)
     orphans = accepted.loc[~in_project]
     exclusions = pd.DataFrame({
         "source_id": orphans["source_id"], "source_file": orphans["source_file"],
@@ -162,8 +176,7 @@ def core_awards(context: AssetExecutionContext, paths: InnofundPaths) -> dg.Mate
 @dg.asset(group_name="core", kinds={"parquet"}, deps=[*STAGING_KEYS, core_awards, core_organisations],
           description=TABLES["projects"].comment)
 def core_projects(context: AssetExecutionContext, paths: InnofundPaths) -> dg.MaterializeResult:
-    award_projects = set(pq.read_table(paths.layer("core") / "awards.parquet", columns=["project_id"])
-                         .column("project_id").to_pylist())
+    award_projects = pq.read_table(paths.layer("core") / "awards.parquet", columns=["project_id"]).column("project_id")
     core = build_projects(_staged_frames(paths, "projects"), award_projects, load_recipients(paths))
     context.log.info(f"projects: {core.table.num_rows} published, {len(core.quarantine)} quarantined")
     return _write_core(paths, "projects", core)
