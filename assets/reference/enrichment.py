@@ -42,20 +42,11 @@ def identify(frame: pd.DataFrame, resolved: pd.DataFrame, name_col: str, orgnr_c
     out[id_col] = given.where(keep_given, found["org_id"])
     # A name the identity map ties to a natural person is not shown on any row, even an organisation's (a typed
     # name on another orgnr): that row shows its organisation's own first name instead, or none.
-    person_names = person_name_keys(resolved)
-    clash = ~person & _name_keys(out[name_col]).isin(person_names).to_numpy()
-    canonical = found["name"].where(~_name_keys(found["name"]).isin(person_names), None)
+    person_names = rcp.person_name_keys(resolved)
+    clash = ~person & rcp.name_keys(out[name_col]).isin(person_names).to_numpy()
+    canonical = found["name"].where(~rcp.name_keys(found["name"]).isin(person_names), None)
     out[name_col] = out[name_col].where(~clash, canonical).where(~person, rcp.PERSON_LABEL)
     return out
-
-
-def _name_keys(names: pd.Series) -> pd.Series:
-    return names.map({n: rcp.normalise_name(n) for n in names.dropna().unique()})  # each distinct name once
-
-
-def person_name_keys(resolved: pd.DataFrame) -> set[str]:
-    """The normalised names of the natural persons in the identity map."""
-    return set(_name_keys(resolved.loc[resolved["is_natural_person"].eq(True), "name"]).dropna())
 
 
 def enrich_awards(awards: pd.DataFrame, resolved: pd.DataFrame, units: pd.DataFrame,

@@ -159,6 +159,16 @@ def identity_keys(names: pd.Series, orgnrs: pd.Series) -> pd.Series:
     return pd.Series(keys.to_numpy(dtype=object), index=names.index, dtype=object).where(keys.notna(), None)
 
 
+def name_keys(names: pd.Series) -> pd.Series:
+    """Each name normalised (each distinct name once)."""
+    return names.map({n: normalise_name(n) for n in names.dropna().unique()})
+
+
+def person_name_keys(resolved: pd.DataFrame) -> set[str]:
+    """The normalised names of the natural persons in the identity map."""
+    return set(name_keys(resolved.loc[resolved["is_natural_person"].eq(True), "name"]).dropna())
+
+
 def organisations(recipients: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """One row per org id: Brønnøysund's facts for an orgnr it knows; a person's row keeps only the flag."""
     facts = units.set_index("orgnr")
@@ -173,8 +183,11 @@ def organisations(recipients: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame
         values = facts[source].reindex(orgnr).to_numpy(dtype=object)
         out[column] = pd.Series(values, dtype=object).where(known, None)
     out["in_business_register"] = known
-    out["org_name"] = pd.Series(first["name"].to_numpy(dtype=object), dtype=object).where(
-        ~out["is_natural_person"], PERSON_LABEL)
+    # A person's row shows the neutral label; an organisation whose first name is a person's (a name typed on its
+    # row) shows none rather than the person's.
+    names = pd.Series(first["name"].to_numpy(dtype=object), dtype=object)
+    names = names.where(~name_keys(names).isin(person_name_keys(recipients)).to_numpy(), None)
+    out["org_name"] = names.where(~out["is_natural_person"], PERSON_LABEL)
     out["is_public_sector"] = [
         (f in PUBLIC_FORMS or (isinstance(s, str) and s.startswith("6"))) if k else None
         for f, s, k in zip(out["org_form"].to_numpy(dtype=object),

@@ -74,6 +74,17 @@ def test_a_persons_name_typed_on_an_organisations_row_is_not_shown():
     assert out["org_id"].iloc[2] == "NO-BRC-923609016"
 
 
+def test_an_organisation_first_named_by_a_persons_name_is_published_without_it():
+    # Found at 10M synthetic records: an ENK (a person, by the register) carried an institution's name, and
+    # the organisations table showed that name on the institution's own row, which the guard refused.
+    resolved = rcp.resolve(mentions([("CORNELIUSSEN GROUP", "992710977"), ("Corneliussen Group", "923609016"),
+                                     ("Hansen Frukt AS", "923609016")]), units(), KEY)
+    orgs = rcp.organisations(resolved, units()).set_index("org_id")
+    assert not orgs.loc["NO-BRC-923609016", "is_natural_person"]
+    assert orgs.loc["NO-BRC-923609016", "org_name"] is None
+    assert orgs.loc[orgs["is_natural_person"], "org_name"].tolist() == [rcp.PERSON_LABEL]
+
+
 def test_pseudonyms_are_stable_and_keyed():
     one = rcp.person_id("orgnr:992710977", KEY)
     assert one == rcp.person_id("orgnr:992710977", KEY) != rcp.person_id("orgnr:992710977", b"other")
