@@ -67,15 +67,14 @@ def csv_safe_sql(table: Table) -> str:
 
 
 def csv_safe_columns(table: Table) -> list[str]:
-    parts = []
-    for f in table.fields:
-        col = f'"{f.name}"'
-        if f.type == "string":
-            parts.append(f"CASE WHEN left({col}, 1) IN ({', '.join(repr(t) for t in FORMULA_TRIGGERS)}) "
-                         f"THEN '''' || {col} ELSE {col} END AS {col}")
-        else:
-            parts.append(col)
-    return parts
+    return [formula_safe(f.name) if f.type == "string" else f'"{f.name}"' for f in table.fields]
+
+
+def formula_safe(column: str) -> str:
+    """The text column with a leading quote where a spreadsheet would read its first character as a formula."""
+    col = f'"{column}"'
+    return (f"CASE WHEN left({col}, 1) IN ({', '.join(repr(t) for t in FORMULA_TRIGGERS)}) "
+            f"THEN '''' || {col} ELSE {col} END AS {col}")
 
 
 def excel_sql(table: Table) -> str:
@@ -351,20 +350,12 @@ def text_table_csv(data: pa.Table) -> bytes:
     """A table of text and whole numbers (the error report) as the same RFC 4180 CSV ``dumps_csv`` writes, by
     DuckDB: the error report has a row per failed rule per record, too many for pandas to format quickly."""
     assert all(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t) for t in data.schema.types)
-    select = ", ".join(
-        f'CASE WHEN left("{n}", 1) IN ({", ".join(repr(t) for t in FORMULA_TRIGGERS)}) THEN \'\'\'\' || "{n}" '
-        f'ELSE "{n}" END AS "{n}"' if not pa.types.is_integer(t) else f'"{n}"'
-        for n, t in zip(data.schema.names, data.schema.types))
-    with tempfile.TemporaryDirectory() as folder:
+    select = ", ".join(f'"{n}"' if pa.types.is_integer(t) else formula_safe(n)
+                       for n, t in zip(data.schema.names, data.schema.types))
+    with tempfile.TemporaryDirectory() as folder, bounded_duckdb(threads=1) as con:
         target = Path(folder) / "table.csv"
-        con = duckdb.connect()
-        try:
-            con.execute("SET threads = 1")
-            con.register("data", data)
-            con.execute(f"COPY (SELECT {select} FROM data) TO '{target}' "
-                        "(FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n')")
-        finally:
-            con.close()
+        con.register("data", data)
+        _copy(con, target, f"SELECT {select} FROM data", TEXT_FORMATS["csv"][1])
         return target.read_bytes()
 
 
