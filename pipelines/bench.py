@@ -33,14 +33,19 @@ def stage_of(step_key: str) -> str:
 
 
 def timed(command: list[str], env: dict | None = None) -> tuple[float, float, int]:
-    """Wall seconds, peak resident MB of the child, exit code."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - start
-    if process.returncode not in (0, 3):
-        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {process.stderr.read().decode()[-2000:]}")
+    """Wall seconds, peak resident MB of the child, exit code. The child's stderr goes to a file, not a pipe,
+    so a long run's log can never fill a pipe and stall it."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        if process.returncode not in (0, 3):
+            log.seek(0)
+            raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {log.read().decode()[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024, process.returncode
 
 
@@ -104,11 +109,13 @@ def bench_size(records: int, work: Path, innofund: str) -> dict:
     written = synth(records, landing)
     synth_seconds = time.perf_counter() - start
     input_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
+    # The floor first, and its files gone before the run: at 10M the release alone writes ~50 GB.
+    floor_seconds, floor_mb, _ = timed([sys.executable, "-m", "pipelines.bench", "floor", str(landing),
+                                        str(folder / "floor")])
+    shutil.rmtree(folder / "floor", ignore_errors=True)
     run_cmd = [innofund, "run", "--landing", str(landing), "--out", str(out), "--dagster-home", str(home)]
     run_seconds, run_mb, exit_code = timed(run_cmd)
     rerun_seconds, _, _ = timed(run_cmd)
-    floor_seconds, floor_mb, _ = timed([sys.executable, "-m", "pipelines.bench", "floor", str(landing),
-                                        str(folder / "floor")])
     result = {
         "records": records, "records_written": sum(written.values()), "input_mb": round(input_mb, 1),
         "synth_s": round(synth_seconds, 1), "run_s": round(run_seconds, 1), "run_exit": exit_code,
@@ -116,7 +123,6 @@ def bench_size(records: int, work: Path, innofund: str) -> dict:
         "floor_s": round(floor_seconds, 1), "floor_peak_mb": round(floor_mb),
         "ratio": round(run_seconds / floor_seconds, 1),
     }
-    shutil.rmtree(folder / "floor", ignore_errors=True)
     return result
 
 
