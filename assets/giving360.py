@@ -1,8 +1,8 @@
 """The awards as a 360Giving grants package (standard 1.4), for GrantNav-style tools.
 
-Each award with an amount and a date becomes a grant; awards without either are left out of this file only
-(they stay in every other format) and counted under the rule ``giving360.amount_or_date.missing``. Natural
-persons appear as ``recipientIndividual`` under their pseudonym, never by name.
+Each award with an amount, a currency and a date becomes a grant; the others are left out of this file only
+(they stay in every other format) and reported, record by record, under the warning rule
+``giving360.amount_or_date.missing`` in the quality files. Natural persons appear as ``recipientIndividual`` under their pseudonym, never by name.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from data_quality.rules import GIVING360_LEFT_OUT, GIVING360_LEFT_OUT_RULE
 from pipelines.storage import atomic_path
 
 PREFIX = "360G-innofund-"
@@ -19,7 +20,6 @@ SCHEMA_VERSION = "1.4"
 # Funders' identifiers on the org-id.guide scheme (Brønnøysund for Norwegian bodies).
 FUNDER_IDS = {"Forskningsrådet": "NO-BRC-970141669", "Innovasjon Norge": "NO-BRC-986399445",
               "European Commission": "XI-EC"}
-EXCLUSION_RULE = "giving360.amount_or_date.missing"
 
 
 def _text(column: str) -> str:
@@ -49,7 +49,7 @@ def grants_sql(relation: str) -> str:
                         'grantProgramme', CASE WHEN {_text('programme')} IS NOT NULL
                                                THEN json_array(json_object('title', programme)) END))
         FROM {relation}
-        WHERE amount_original IS NOT NULL AND award_date IS NOT NULL AND currency_original IS NOT NULL
+        WHERE NOT ({GIVING360_LEFT_OUT})
         ORDER BY award_id"""
 
 
@@ -60,9 +60,8 @@ PACKAGE_META = {"version": SCHEMA_VERSION, "title": "innofund: awards of Norwegi
 def write_package(con: duckdb.DuckDBPyConnection, awards: str, target: Path, batch_rows: int = 50_000) -> int:
     """Write the grants package of the relation ``awards`` on ``con`` (single-threaded: stable bytes) to
     ``target``, streaming grants one batch at a time; returns how many awards were left out by
-    ``EXCLUSION_RULE``."""
-    left_out = con.execute(f"SELECT count(*) FROM {awards} WHERE amount_original IS NULL OR award_date IS NULL "
-                           "OR currency_original IS NULL").fetchone()[0]
+    ``GIVING360_LEFT_OUT_RULE`` (the quality step counts them too, by record)."""
+    left_out = con.execute(f"SELECT count(*) FROM {awards} WHERE {GIVING360_LEFT_OUT}").fetchone()[0]
     cursor = con.execute(grants_sql(awards))
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
         out.write('{"grants": [')

@@ -249,6 +249,11 @@ FILE_VIEWS = ("reconciliation", "raw_amounts")
 EU_SOURCES = ("forskningsradet_eu", "cordis_projects")
 
 
+# An award the 360Giving standard cannot carry: it needs an amount, a currency and a date.
+GIVING360_LEFT_OUT_RULE = "giving360.amount_or_date.missing"
+GIVING360_LEFT_OUT = "amount_original IS NULL OR award_date IS NULL OR currency_original IS NULL"
+
+
 @dataclass(frozen=True)
 class SetRule:
     """A rule over whole tables. ``checked`` is SQL giving one number (rows or files looked at); ``failing``
@@ -392,6 +397,15 @@ WRITTEN_SET_RULES = [
             f"SELECT source_id, source_file, source_row, CAST(amount_nok AS VARCHAR) FROM awards "
             f"WHERE {outside_plausible_range('amount_nok')}",
             "amount_nok"),
+    SetRule(GIVING360_LEFT_OUT_RULE, "awards", "warning", "existence",
+            "An award without an amount, a currency or an award date cannot be a 360Giving grant: it is left out "
+            "of `awards.360giving.json` only and stays in every other format.",
+            "amount_original, currency_original and award_date", ("awards",),
+            "SELECT count(*) FROM awards",
+            "SELECT source_id, source_file, source_row, concat_ws(' | ', 'amount ' || coalesce(CAST(amount_original "
+            "AS VARCHAR), 'missing'), 'currency ' || coalesce(currency_original, 'missing'), 'date ' || "
+            f"coalesce(CAST(award_date AS VARCHAR), 'missing')) FROM awards WHERE {GIVING360_LEFT_OUT}",
+            "amount_original"),
     SetRule("awards.cross_source.eu_totals", "awards", "warning", "cross-source",
             "An EU project's EC contribution to Norwegian participants is the same in Forskningsrådet's "
             "bevilgningereu and in CORDIS (within 1 %).", "|forskningsradet_eu - cordis| <= 1 % of the larger",

@@ -98,8 +98,16 @@ def test_awards_as_360giving_validate_against_the_schema(sample_run):
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
     assert not errors, errors[0].message
     awards = pq.read_table(release / "data" / "awards.parquet").to_pandas()
-    usable = awards["amount_original"].notna() & awards["award_date"].notna()
+    usable = awards["amount_original"].notna() & awards["award_date"].notna() & awards["currency_original"].notna()
     assert len(data["grants"]) == int(usable.sum()) > 0
+    # every award left out of this file is counted, and named record by record, in the quality files
+    rules = {r["rule_id"]: r for r in csv.DictReader(open(release / "quality" / "rules.csv", encoding="utf-8"))}
+    left_out = rules["giving360.amount_or_date.missing"]
+    assert (int(left_out["rows_checked"]), int(left_out["rows_failed"])) == (len(awards), int((~usable).sum()))
+    with open(release / "quality" / "errors.csv", encoding="utf-8") as handle:
+        named = {(r["source_file"], r["source_row"]) for r in csv.DictReader(handle)
+                 if r["rule_id"] == "giving360.amount_or_date.missing"}
+    assert named and named == {(f, str(r)) for f, r in awards.loc[~usable, ["source_file", "source_row"]].itertuples(index=False)}
     persons = [g for g in data["grants"] if "recipientIndividual" in g]
     assert persons and all(g["recipientIndividual"]["id"].startswith("NO-PERSON-") for g in persons)
     assert {g["fundingOrganization"][0]["id"] for g in data["grants"]} >= {"NO-BRC-970141669"}
