@@ -6,7 +6,8 @@ identity map (``core/recipients.parquet``), which is never published.
 
 Tables (Parquet, CSV) are checked in DuckDB, every text cell against the persons; other text files (catalog,
 JSON, HTML, Markdown) are read whole. A file written from a dataset's Parquet alone (its CSV, Excel CSV, JSON,
-yearly split, 360Giving) holds only that Parquet's values, so checking the Parquet covers it.
+yearly split, 360Giving, and a delta without deleted rows) holds only that Parquet's values, so checking the
+Parquet covers it.
 """
 
 from __future__ import annotations

@@ -29,10 +29,12 @@ def delta(table: Table, new: Path, old: Path | None, target: Path, csv_columns: 
     options = "FORMAT csv, HEADER true, NEW_LINE '\\r\\n', DATEFORMAT '%Y-%m-%d'"
     with bounded_duckdb() as con:
         con.execute(f"CREATE VIEW n AS SELECT {columns} FROM read_parquet('{new}')")
-        if old is None or not old.is_file():  # the first release: every row is inserted
+        if old is None or not old.is_file():
+            # The first release: every row is inserted, in the file's own order, which is its primary key's
+            # (every core table is written sorted by it), so no sort is needed.
             with atomic_path(target) as tmp:
-                inserted = con.execute(f"COPY (SELECT 'inserted' AS change_type, {', '.join(csv_columns)} FROM n "
-                                       f"ORDER BY {order}) TO '{tmp}' ({options})").fetchone()[0]
+                inserted = con.execute(f"COPY (SELECT 'inserted' AS change_type, {', '.join(csv_columns)} FROM n) "
+                                       f"TO '{tmp}' ({options})").fetchone()[0]
             return {"inserted": int(inserted), "updated": 0, "deleted": 0}
         con.execute(f"CREATE VIEW o AS SELECT {columns} FROM read_parquet('{old}')")
         query = f"""

@@ -190,3 +190,31 @@ def test_the_release_guard_refuses_a_file_with_a_person_and_keeps_latest(tmp_pat
         assert "publish.personal_data" in str(exc) and "data/awards.parquet: name of a natural person" in str(exc)
     assert (publish_dir / "latest").resolve().name == before
     assert not list((publish_dir / "releases").glob(".building-*"))
+
+
+def test_a_delta_is_trusted_as_a_rendition_only_without_deleted_rows(tmp_path, sample_run):
+    """A person identified since the last release must not stay public through the rows the delta deletes."""
+    from assets import personal_data
+    from assets.publish import Dataset, publish
+    from pipelines.metadata import TABLES
+
+    table, person = TABLES["awards"], "Kari Testperson Nordmann"
+    awards = pq.read_table(sample_run / "core" / "awards.parquet").slice(0, 50).to_pandas()
+    awards.loc[0, "recipient_name"] = person  # published while nobody knew this was a person
+    path = tmp_path / "awards.parquet"
+
+    def release(rows, persons):
+        pq.write_table(pa.Table.from_pandas(rows[table.column_names], schema=table.arrow_schema(),
+                                            preserve_index=False), path)
+        return publish(tmp_path / "publish", [Dataset(table, path)], {}, persons=persons)
+
+    first = release(awards, (set(), set()))
+    delta = (first.path / "deltas" / "awards.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[1] for line in delta[1:]] == sorted(awards["award_id"])  # primary-key order
+    try:
+        release(awards.iloc[1:], ({person}, set()))
+        raise AssertionError("a delta deleting a person's row was published without a check")
+    except personal_data.PersonalDataFound as exc:
+        assert "deltas/awards.csv: name of a natural person" in str(exc)
+        assert "data/awards.parquet" not in str(exc)
+    assert (tmp_path / "publish" / "latest").resolve() == first.path
