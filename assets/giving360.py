@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data_quality.rules import GIVING360_LEFT_OUT, GIVING360_LEFT_OUT_RULE
 from pipelines.storage import atomic_path
@@ -61,14 +63,19 @@ def write_package(con: duckdb.DuckDBPyConnection, awards: str, target: Path, bat
     """Write the grants package of the relation ``awards`` on ``con`` (single-threaded: stable bytes) to
     ``target``, streaming grants one batch at a time; returns how many awards were left out by
     ``GIVING360_LEFT_OUT_RULE`` (the quality step counts them too, by record)."""
-    left_out = con.execute(f"SELECT count(*) FROM {awards} WHERE {GIVING360_LEFT_OUT}").fetchone()[0]
-    cursor = con.execute(grants_sql(awards))
-    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
-        out.write('{"grants": [')
-        first = True
-        while rows := cursor.fetchmany(batch_rows):
-            out.write(("\n" if first else ",\n") + ",\n".join(r[0] for r in rows))
-            first = False
+    (left_out,), = con.execute(f"SELECT count(*) FROM {awards} WHERE {GIVING360_LEFT_OUT}").fetchall()
+    grants = con.sql(grants_sql(awards)).to_arrow_reader(batch_rows)
+    with atomic_path(target) as tmp, open(tmp, "wb") as out:
+        out.write(b'{"grants": [')
+        separator = b"\n"
+        for batch in grants:
+            if batch.num_rows:  # one batch's grants joined in Arrow, not string by string in Python
+                column = batch.column(0)
+                joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(column)], pa.int32()), column),
+                                        ",\n")
+                out.write(separator)
+                out.write(joined[0].as_buffer())
+                separator = b",\n"
         meta = json.dumps(PACKAGE_META, ensure_ascii=False)[1:-1]
-        out.write(f"\n], {meta}}}\n")
+        out.write(f"\n], {meta}}}\n".encode("utf-8"))
     return int(left_out)
