@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from pipelines.metadata import DATA_MODEL_VERSION, TABLES, Table
 from pipelines.resources import InnofundPaths
-from pipelines.storage import atomic_path, bounded_duckdb, file_digest, sha256_file, write_bytes, write_json, write_parquet, write_text
+from pipelines.storage import atomic_path, bounded_duckdb, digests, file_digest, sha256_file, write_bytes, write_json, write_parquet, write_text
 
 from .core import core_awards, core_participants, core_projects
 from .outcomes import OCDS_FILE, OUTCOME_TABLES, outcome_assets
@@ -217,7 +217,7 @@ def datapackage(release_dir: Path, datasets: list[Dataset], version: str) -> dic
 
 def sha256sums(release_dir: Path) -> str:
     files = sorted(p for p in release_dir.rglob("*") if p.is_file() and p.name != DATA_FILES_MANIFEST)
-    return "".join(f"{file_digest(p)}  {p.relative_to(release_dir).as_posix()}\n" for p in files)
+    return "".join(f"{digest}  {p.relative_to(release_dir).as_posix()}\n" for p, digest in zip(files, digests(files)))
 
 
 def verify_release(release_dir: Path) -> list[str]:
@@ -225,15 +225,11 @@ def verify_release(release_dir: Path) -> list[str]:
     manifest = release_dir / DATA_FILES_MANIFEST
     if not manifest.is_file():
         return [f"{release_dir.name}: no {DATA_FILES_MANIFEST}"]
-    problems = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        digest, name = line.split("  ", 1)
-        path = release_dir / name
-        if not path.is_file():
-            problems.append(f"{name}: missing")
-        elif sha256_file(path) != digest:
-            problems.append(f"{name}: checksum mismatch")
-    return problems
+    listed = [line.split("  ", 1) for line in manifest.read_text(encoding="utf-8").splitlines()]
+    present = [(digest, name) for digest, name in listed if (release_dir / name).is_file()]
+    actual = digests([release_dir / name for _, name in present], sha256_file)  # every byte read again
+    return ([f"{name}: missing" for digest, name in listed if not (release_dir / name).is_file()]
+            + [f"{name}: checksum mismatch" for (digest, name), found in zip(present, actual) if found != digest])
 
 
 def data_fingerprint(release_dir: Path) -> str:

@@ -31,6 +31,14 @@ def file_digest(path: Path) -> str:
     return _digest(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
+def digests(paths: list[Path], digest=file_digest) -> list[str]:
+    """``digest`` of each path, two files at a time: hashlib lets go of the GIL, so both cores hash."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(digest, paths))
+
+
 @functools.lru_cache(maxsize=4096)
 def _digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
     return sha256_file(Path(path))
