@@ -100,7 +100,8 @@ def parse_delimited(
         for record in reader:
             if not record or record == [""]:
                 continue  # blank line between records
-            if len(record) == width and backslash_escapes_suspect and any("\\" in f and '"' in f for f in record):
+            if (len(record) == width and backslash_escapes_suspect and "\\" in "".join(record)  # one C scan first
+                    and any("\\" in f and '"' in f for f in record)):
                 rows.append(None)
                 problems[len(rows)] = (READ_BACKSLASH_ESCAPE, delimiter.join(record))
             elif len(record) == width:
