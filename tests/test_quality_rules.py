@@ -261,6 +261,8 @@ SET_CASES = {
                                     "rows_published": 0, "rows_excluded": 0}]},
     "reconciliation.amount_totals": {"raw_amounts": lambda r: [{**r[0], "amount_text": "1 000 100,00"}]},
     "awards.amount_nok.plausible": {"awards": lambda a: [{**a[0], "amount_nok": 5e9}]},
+    # an award without a date: published, but it cannot be a 360Giving grant
+    "giving360.amount_or_date.missing": {"awards": lambda a: [{**a[0], "award_date": None}]},
     "awards.recipient_org_id.foreign_key": {"awards": lambda a: [{**a[0], "recipient_org_id": "NO-BRC-000000404"}]},
     # an ENK published under its orgnr and name
     "organisations.person.not_pseudonymised": {"organisations": lambda o: [{**o[0], "org_form": "ENK",
