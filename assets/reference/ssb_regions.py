@@ -41,7 +41,24 @@ class Regions:
             frame["name_key"] = frame[name].map(name_key)
             frame["valid_from_or_min"] = frame["valid_from"].map(lambda d: d or dt.date.min)
             frame["valid_to_or_max"] = frame["valid_to"].map(lambda d: d or dt.date.max)
-        object.__setattr__(self, "resolved", {})  # (kommune code, date) -> resolve_kommune's answer
+        object.__setattr__(self, "resolved", {})  # (lookup, its arguments) -> its answer (see _memoised)
+        periods: dict[str, list[tuple[str, dt.date, dt.date]]] = {}  # name key -> (code, from, to) of each period
+        for row in self.kommuner[["name_key", "kommune_code", "valid_from_or_min", "valid_to_or_max"]].itertuples(index=False):
+            periods.setdefault(row[0], []).append(tuple(row[1:]))
+        object.__setattr__(self, "kommune_periods_by_name", periods)
+
+
+def _memoised(lookup: Callable) -> Callable:
+    """One answer per distinct arguments and ``Regions`` (the last argument, never changed once loaded): each
+    lookup filters pandas frames, about 1 ms a call, and a large table asks the same questions many times."""
+    @functools.wraps(lookup)
+    def cached(*args):
+        *key, regions = args
+        memo = regions.resolved
+        if (lookup.__name__, *key) not in memo:
+            memo[(lookup.__name__, *key)] = lookup(*args)
+        return memo[(lookup.__name__, *key)]
+    return cached
 
 
 def _date(value: object) -> dt.date | None:
@@ -87,16 +104,11 @@ def _valid_at(periods: pd.DataFrame, when: dt.date) -> pd.Series:
     return (periods["valid_from_or_min"] <= when) & (periods["valid_to_or_max"] > when)
 
 
+@_memoised
 def resolve_kommune(code: str, target: dt.date, regions: Regions) -> tuple[str | None, str | None]:
     """The kommune ``code`` stands for, in the structure in force on ``target``: ``(code, None)``, or
     ``(None, note)`` with note ``unknown_code``, ``ambiguous_split`` (forward through a split),
     ``ambiguous_merge`` (backward through a merge) or ``history_not_bundled``."""
-    if (code, target) not in regions.resolved:
-        regions.resolved[(code, target)] = _resolve_kommune(code, target, regions)
-    return regions.resolved[(code, target)]
-
-
-def _resolve_kommune(code: str, target: dt.date, regions: Regions) -> tuple[str | None, str | None]:
     periods = regions.kommuner.loc[regions.kommuner["kommune_code"] == code]
     if periods.empty:
         return None, "unknown_code"
@@ -120,6 +132,7 @@ def _resolve_kommune(code: str, target: dt.date, regions: Regions) -> tuple[str 
     return (codes.pop(), None) if len(codes) == 1 else (None, "ambiguous_merge")
 
 
+@_memoised
 def fylke_current(code: str, regions: Regions) -> tuple[str | None, str | None]:
     """The 2024 fylke a fylke code (of any period) lies in, or ``(None, 'ambiguous_split')``."""
     rows = regions.fylker.loc[regions.fylker["fylke_code"] == code, "current_codes"]
@@ -136,6 +149,7 @@ def name_key(name: str) -> str:
     return re.sub(r"[\s\-]+", " ", first).casefold()
 
 
+@_memoised
 def fylke_by_name(name: str, when: dt.date, regions: Regions) -> tuple[str | None, str | None]:
     """The fylke code a name stood for on ``when``; a name not in use then falls back to the period nearest
     before it (Innovasjon Norge kept "Sør-Trøndelag" after 2018)."""
@@ -150,17 +164,15 @@ def fylke_by_name(name: str, when: dt.date, regions: Regions) -> tuple[str | Non
     return chosen["fylke_code"].iloc[-1 if valid.empty else 0], None
 
 
+@_memoised
 def kommune_by_name(name: str, fylke_code: str | None, when: dt.date, regions: Regions) -> tuple[str | None, str | None]:
     """The kommune code a name stood for on ``when`` inside the given fylke (names repeat across fylker:
     Nes, Våler, Herøy). Without a name in use in that period and fylke, nothing is guessed."""
     key = name_key(name)
     if key in NOT_A_PLACE:
         return None, NOT_A_PLACE[key]
-    k = regions.kommuner
-    candidates = k.loc[(k["name_key"] == key) & _valid_at(k, when)]
-    if fylke_code:
-        candidates = candidates.loc[candidates["kommune_code"].str[:2] == fylke_code]
-    codes = set(candidates["kommune_code"])
+    codes = {code for code, valid_from, valid_to in regions.kommune_periods_by_name.get(key, ())
+             if valid_from <= when < valid_to and (not fylke_code or code[:2] == fylke_code)}
     if len(codes) == 1:
         return codes.pop(), None
     return None, ("ambiguous_name" if codes else "name_not_in_period")
@@ -227,6 +239,7 @@ def period_start(regions: Regions) -> Callable[[object], dt.date]:
     return start
 
 
+@_memoised
 def _fylke_valid(code: str, when: dt.date, regions: Regions) -> bool:
     rows = regions.fylker.loc[regions.fylker["fylke_code"] == code]
     return bool(_valid_at(rows, when).any())
