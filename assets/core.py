@@ -196,13 +196,20 @@ def core_participants(context: AssetExecutionContext, paths: InnofundPaths) -> d
     return _write_core(paths, "participants", core)
 
 
+def kept_validations_file(table_name: str) -> str:
+    """Where a table's registry check keeps its results, for the Data Docs (so they are not validated twice)."""
+    return f"validations_{table_name}.json"
+
+
 def _core_check(table_name: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=asset, name=f"{table_name}_registry_suite", blocking=True,
                     description=f"Great Expectations suite generated from the registry declaration of `{table_name}`.")
     def check(paths: InnofundPaths) -> dg.AssetCheckResult:
         from data_quality.expectations import validate_parquet
 
-        result = validate_parquet(TABLES[table_name], paths.layer("core") / f"{table_name}.parquet")
+        core = paths.layer("core")
+        result = validate_parquet(TABLES[table_name], core / f"{table_name}.parquet",
+                                  keep=core / kept_validations_file(table_name))
         return dg.AssetCheckResult(passed=result.success, metadata={
             "expectations": result.evaluated, "rows": result.rows,
             "failures": dg.MetadataValue.json(result.failed)})

@@ -18,7 +18,8 @@ from pipelines.metadata import TABLES
 from pipelines.resources import InnofundPaths
 from pipelines.storage import read_json, write_parquet
 
-from .core import PARTICIPANT_WITHOUT_PROJECT, PROJECT_WITHOUT_AWARD, core_awards, core_participants, core_projects, to_arrow
+from .core import (PARTICIPANT_WITHOUT_PROJECT, PROJECT_WITHOUT_AWARD, core_awards, core_participants, core_projects,
+                   kept_validations_file, to_arrow)
 from .ingest import raw_dir, staging_dir
 from .reference.assets import core_organisations
 from .reference.enrichment import mask_personal
@@ -163,12 +164,17 @@ def personal_values(paths: InnofundPaths) -> frozenset[str]:
 
 
 def write_data_docs(paths: InnofundPaths) -> Path:
-    """Great Expectations Data Docs for every core table, validated in batches straight from Parquet."""
-    from data_quality.expectations import checked_columns, parquet_batches, validate_batches
+    """Great Expectations Data Docs for every core table: the results its blocking registry check kept, or,
+    where the check did not run on the table as it is now, a validation in batches straight from Parquet."""
+    from data_quality.expectations import kept_validations, validate_parquet, write_data_docs as write_docs
 
     core, target = paths.layer("core"), paths.layer("quality") / DATA_DOCS
-    validate_batches({TABLES[t]: parquet_batches(core / f"{t}.parquet", columns=checked_columns(TABLES[t]))
-                      for t in core_tables(paths)}, docs_dir=target)
+    validations = {}
+    for name in core_tables(paths):
+        parquet = core / f"{name}.parquet"
+        kept = kept_validations(core / kept_validations_file(name), parquet)
+        validations[TABLES[name]] = kept if kept is not None else validate_parquet(TABLES[name], parquet).validations
+    write_docs(validations, target)
     return target
 
 

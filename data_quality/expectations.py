@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipelines.metadata import Table
+from pipelines.storage import read_json, write_json
 
 BATCH_ROWS = 500_000
 DOCS_SITE = "innofund"
@@ -27,6 +28,8 @@ class SuiteResult:
     evaluated: int
     failed: list[dict] = field(default_factory=list)  # expectation, column, unexpected_count, rows
     rows: int = 0
+    # Each batch's GX validation result as JSON (run name, validated at, result): what the Data Docs render.
+    validations: list[dict] = field(default_factory=list)
 
 
 def build_suite(table: Table):
@@ -63,38 +66,26 @@ def _context(docs_dir: Path | None = None):
 
 
 class _TableValidator:
-    """One table's suite in a context; validates batch after batch and gathers the failures."""
+    """One table's suite in a context; validates batch after batch and gathers the failures and the results."""
 
-    def __init__(self, context, table: Table, docs: bool) -> None:
-        import great_expectations as gx
-
+    def __init__(self, context, table: Table) -> None:
         self.table = table
         self.suite = context.suites.add(build_suite(table))
         source = context.data_sources.add_pandas(name=f"{table.name}_frames")
-        definition = source.add_dataframe_asset(name=table.name).add_batch_definition_whole_dataframe(
+        self.definition = source.add_dataframe_asset(name=table.name).add_batch_definition_whole_dataframe(
             f"{table.name}_batch")
-        self.definition = definition
-        self.checkpoint = None
-        if docs:
-            validation = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{table.name}_validation", data=definition, suite=self.suite))
-            self.checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=f"{table.name}_checkpoint", validation_definitions=[validation], result_format="SUMMARY",
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])]))
         self.result = SuiteResult(success=True, evaluated=len(self.suite.expectations))
 
     def validate(self, batch: pd.DataFrame, start: int, skip_unique: bool) -> None:
-        from great_expectations.core.run_identifier import RunIdentifier
+        import datetime as dt
 
         label = f"rows {start + 1}-{start + len(batch)}"
-        if self.checkpoint is not None:
-            run = self.checkpoint.run(batch_parameters={"dataframe": batch},
-                                      run_id=RunIdentifier(run_name=f"{self.table.name}-rows-{start + 1}-{start + len(batch)}"))
-            outcomes = [o for v in run.run_results.values() for o in v.results]
-        else:
-            outcomes = self.definition.get_batch(batch_parameters={"dataframe": batch}).validate(self.suite).results
+        validated = self.definition.get_batch(batch_parameters={"dataframe": batch}).validate(self.suite)
+        self.result.validations.append({"run_name": f"{self.table.name}-rows-{start + 1}-{start + len(batch)}",
+                                        "validated_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                                        "result": validated.to_json_dict()})
         self.result.rows += len(batch)
-        for outcome in outcomes:
+        for outcome in validated.results:
             config = outcome.expectation_config
             if skip_unique and config.type.endswith("unique"):
                 continue  # uniqueness across batches is checked elsewhere
@@ -132,7 +123,7 @@ def parquet_batches(path: Path, batch_rows: int = BATCH_ROWS,
 
 def validate(table: Table, frame: pd.DataFrame, batch_rows: int = BATCH_ROWS) -> SuiteResult:
     """Validate a DataFrame against the registry suite, batch by batch (uniqueness is checked whole)."""
-    validator = _TableValidator(_context(), table, docs=False)
+    validator = _TableValidator(_context(), table)
     several = len(frame) > batch_rows
     unique_cols = [table.primary_key[0]] if len(table.primary_key) == 1 else []
     for start, batch in _frame_batches(frame, batch_rows):
@@ -147,35 +138,70 @@ def validate(table: Table, frame: pd.DataFrame, batch_rows: int = BATCH_ROWS) ->
     return result
 
 
-def validate_parquet(table: Table, path: Path, batch_rows: int = BATCH_ROWS) -> SuiteResult:
+def validate_parquet(table: Table, path: Path, batch_rows: int = BATCH_ROWS, keep: Path | None = None) -> SuiteResult:
     """Validate a Parquet file batch by batch. Uniqueness is checked within each batch; across batches it is
-    the set rule ``<table>.primary_key.unique``, which checks the whole file in DuckDB."""
-    return validate_batches({table: parquet_batches(path, batch_rows, checked_columns(table))}, batch_rows)[table.name]
+    the set rule ``<table>.primary_key.unique``, which checks the whole file in DuckDB. With ``keep``, the
+    results are written there for the Data Docs, stamped with the file they are about (``kept_validations``)."""
+    result = validate_batches({table: parquet_batches(path, batch_rows, checked_columns(table))}, batch_rows)[table.name]
+    if keep is not None:
+        write_json(keep, {"parquet": _stamp(path), "validations": result.validations})
+    return result
+
+
+def _stamp(path: Path) -> dict:
+    stat = path.stat()
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def kept_validations(keep: Path, parquet: Path) -> list[dict] | None:
+    """The results ``validate_parquet`` kept, if they are about ``parquet`` as it is now; else None."""
+    kept = read_json(keep)
+    return kept["validations"] if kept and kept.get("parquet") == _stamp(parquet) else None
 
 
 def validate_batches(tables: dict[Table, Iterable[tuple[int, pd.DataFrame]]], batch_rows: int = BATCH_ROWS,
                      docs_dir: Path | None = None) -> dict[str, SuiteResult]:
-    """Validate each table's batches in one context; with ``docs_dir``, every batch goes through a checkpoint
-    whose UpdateDataDocsAction writes the Data Docs site there (replaced whole, never half-written)."""
-    building = None
-    if docs_dir is not None:
-        building = docs_dir.with_name(f".{docs_dir.name}.{os.getpid()}.building")
-        shutil.rmtree(building, ignore_errors=True)
-    context = _context(building)
+    """Validate each table's batches in one context; with ``docs_dir``, the Data Docs of the results are
+    written there (``write_data_docs``)."""
+    context = _context()
     results = {}
     for table, batches in tables.items():
-        validator = _TableValidator(context, table, docs=building is not None)
+        validator = _TableValidator(context, table)
         for start, batch in batches:
             validator.validate(batch, start, skip_unique=False)
         results[table.name] = validator.result
-    if building is not None:
-        prune_static(building)
-        old = docs_dir.with_name(f".{docs_dir.name}.{os.getpid()}.old")
-        if docs_dir.exists():
-            os.replace(docs_dir, old)
-        os.replace(building, docs_dir)
-        shutil.rmtree(old, ignore_errors=True)
+    if docs_dir is not None:
+        write_data_docs({table: results[table.name].validations for table in tables}, docs_dir)
     return results
+
+
+def write_data_docs(validations: dict[Table, list[dict]], docs_dir: Path) -> None:
+    """The Data Docs site of validation results already computed (``SuiteResult.validations``), one page per
+    batch; built aside and swapped in whole, never half-written."""
+    import datetime as dt
+
+    from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                             ValidationResultIdentifier)
+
+    building = docs_dir.with_name(f".{docs_dir.name}.{os.getpid()}.building")
+    shutil.rmtree(building, ignore_errors=True)
+    context = _context(building)
+    for table, runs in validations.items():
+        suite = context.suites.add(build_suite(table))
+        for run in runs:
+            run_id = RunIdentifier(run_name=run["run_name"], run_time=dt.datetime.fromisoformat(run["validated_at"]))
+            context.validation_results_store.set(
+                ValidationResultIdentifier(ExpectationSuiteIdentifier(name=suite.name), run_id, f"{table.name}_batch"),
+                expectationSuiteValidationResultSchema.load(run["result"]))
+    context.build_data_docs(site_names=[DOCS_SITE])
+    prune_static(building)
+    old = docs_dir.with_name(f".{docs_dir.name}.{os.getpid()}.old")
+    if docs_dir.exists():
+        os.replace(docs_dir, old)
+    os.replace(building, docs_dir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 _LOCAL_LINK = re.compile(r'(?:href|src)="(?!https?:|#|mailto:)([^"#?]+)')

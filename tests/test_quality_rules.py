@@ -417,3 +417,28 @@ def test_suite_validates_in_batches_and_writes_data_docs(tmp_path):
     pages = sorted(p.parent.parent.name for p in (docs / "validations").rglob("*.html"))
     assert pages == ["awards-rows-1-2", "awards-rows-3-4", "awards-rows-5-5"]
     assert (docs / "index.html").is_file() and not list(tmp_path.glob(".data-docs*")), "built aside, then swapped in"
+
+
+def test_the_data_docs_render_what_the_blocking_check_validated_and_only_while_it_is_current(tmp_path):
+    import os
+
+    from data_quality.expectations import kept_validations, validate_parquet, write_data_docs
+    from pipelines.storage import write_parquet
+
+    awards = [{**CLEAN["awards"], "award_id": f"a:{i}", "source_row": i + 1, "amount_nok": 10.0} for i in range(3)]
+    path, keep = tmp_path / "awards.parquet", tmp_path / "validations_awards.json"
+    write_parquet(path, core_frame("awards", awards))
+    checked = validate_parquet(TABLES["awards"], path, batch_rows=2, keep=keep)
+    kept = kept_validations(keep, path)
+    assert kept == checked.validations and [v["run_name"] for v in kept] == ["awards-rows-1-2", "awards-rows-3-3"]
+    write_data_docs({TABLES["awards"]: kept}, tmp_path / "data-docs")
+    pages = sorted(p.parent.parent.name for p in (tmp_path / "data-docs" / "validations").rglob("*.html"))
+    assert pages == ["awards-rows-1-2", "awards-rows-3-3"]
+    page = next((tmp_path / "data-docs" / "validations").rglob("awards-rows-1-2/*/*.html")).read_text("utf-8")
+    assert "amount_nok" in page
+    # the table rewritten after the check: its kept results no longer describe it
+    awards[0]["amount_nok"] = -1.0
+    write_parquet(path, core_frame("awards", awards))
+    os.utime(path, ns=(1, 1))
+    assert kept_validations(keep, path) is None
+    assert kept_validations(tmp_path / "never_checked.json", path) is None
