@@ -231,7 +231,7 @@ def describe_head(head: bytes) -> str:
 
 
 # --- codes ---------------------------------------------------------------------
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"^[0-9]+$")  # ASCII only: \d would take other scripts' digits
 
 
 def pad_code(value: object, width: int) -> str | None:
@@ -281,7 +281,8 @@ def clean_orgnr(value: object) -> str | None:
         text = text[-9:]
     if len(text) != 9 or text.startswith("0"):
         return None
-    return text if stdnum_orgnr.is_valid(text) else None
+    # Nine ASCII digits already: the library's mod 11 checksum alone (is_valid would clean and check them again).
+    return text if stdnum_orgnr.checksum(text) == 0 else None
 
 
 # --- numbers and dates -----------------------------------------------------------
