@@ -31,10 +31,12 @@ def _lookup(frame: pd.DataFrame, names: str, orgnrs: str, resolved: pd.DataFrame
     return resolved.set_index("identity_key").reindex(keys.to_numpy()).set_index(frame.index)
 
 
-def identify(frame: pd.DataFrame, resolved: pd.DataFrame, name_col: str, orgnr_col: str, id_col: str) -> pd.DataFrame:
+def identify(frame: pd.DataFrame, resolved: pd.DataFrame, name_col: str, orgnr_col: str, id_col: str,
+             found: pd.DataFrame | None = None) -> pd.DataFrame:
     """Set ``id_col`` to the resolved org id and replace a natural person's name with the neutral label.
-    Ids a source gave that are not Norwegian (CORDIS's PIC abroad) are kept."""
-    found = _lookup(frame, name_col, orgnr_col, resolved)
+    Ids a source gave that are not Norwegian (CORDIS's PIC abroad) are kept. ``found`` is the rows' recipients
+    (``_lookup``), when the caller has them already."""
+    found = _lookup(frame, name_col, orgnr_col, resolved) if found is None else found
     person = found["is_natural_person"].eq(True).to_numpy()
     out = frame.copy(deep=False)  # copy-on-write: the columns set below are new, the rest shared
     given = out[id_col] if id_col in out else pd.Series(None, index=out.index, dtype=object)
@@ -53,7 +55,7 @@ def enrich_awards(awards: pd.DataFrame, resolved: pd.DataFrame, units: pd.DataFr
                   regions: ssb_regions.Regions, rates: pd.DataFrame) -> pd.DataFrame:
     """Recipient, place and NOK for staged-and-checked award rows (internal columns still present)."""
     found = _lookup(awards, "recipient_name", "recipient_orgnr", resolved)
-    out = identify(awards, resolved, "recipient_name", "recipient_orgnr", "recipient_org_id")
+    out = identify(awards, resolved, "recipient_name", "recipient_orgnr", "recipient_org_id", found)
     out["recipient_match"] = found["match"].where(found["match"].notna(), "none")
     out["recipient_match_confidence"] = found["confidence"].astype(float).fillna(0.0)
     # Brønnøysund's facts per orgnr, computed once per unit and spread over the rows by orgnr.
