@@ -99,6 +99,10 @@ def io_floor(landing: Path, out: Path) -> int:
 
 
 # --- the benchmark -------------------------------------------------------------------------------
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6 if folder.is_dir() else 0.0
+
+
 def bench_size(records: int, work: Path, innofund: str) -> dict:
     from .synth import synth
 
@@ -108,30 +112,39 @@ def bench_size(records: int, work: Path, innofund: str) -> dict:
     start = time.perf_counter()
     written = synth(records, landing)
     synth_seconds = time.perf_counter() - start
-    input_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
+    input_mb = folder_mb(landing)
     # The floor first, and its files gone before the run: at 10M the release alone writes ~50 GB.
     floor_seconds, floor_mb, _ = timed([sys.executable, "-m", "pipelines.bench", "floor", str(landing),
                                         str(folder / "floor")])
+    floor_written_mb = folder_mb(folder / "floor")
     shutil.rmtree(folder / "floor", ignore_errors=True)
     run_cmd = [innofund, "run", "--landing", str(landing), "--out", str(out), "--dagster-home", str(home)]
     run_seconds, run_mb, exit_code = timed(run_cmd)
     rerun_seconds, _, _ = timed(run_cmd)
+    release_mb = folder_mb((out / "publish" / "latest").resolve())
     result = {
         "records": records, "records_written": sum(written.values()), "input_mb": round(input_mb, 1),
         "synth_s": round(synth_seconds, 1), "run_s": round(run_seconds, 1), "run_exit": exit_code,
         "stages_s": stage_seconds(home), "peak_mb": round(run_mb), "rerun_s": round(rerun_seconds, 1),
         "floor_s": round(floor_seconds, 1), "floor_peak_mb": round(floor_mb),
         "ratio": round(run_seconds / floor_seconds, 1),
+        # What each side writes: the release carries four formats of nine datasets, the yearly split, 360Giving
+        # and the deltas; the floor, three formats of the inputs once. At the floor's pace, the release's bytes
+        # alone take ``release_at_floor_pace_s``.
+        "floor_written_mb": round(floor_written_mb, 1), "release_mb": round(release_mb, 1),
+        "release_at_floor_pace_s": round(release_mb / floor_written_mb * floor_seconds, 1) if floor_written_mb else None,
     }
     return result
 
 
 def table(results: list[dict]) -> str:
-    head = ["records", "run s", *[f"{s} s" for s in STAGES], "peak MB", "rerun s", "floor s", "ratio"]
+    head = ["records", "run s", *[f"{s} s" for s in STAGES], "peak MB", "rerun s", "floor s", "ratio",
+            "release MB", "floor MB written", "release at floor pace s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         cells = [f"{r['records']:,}", r["run_s"], *[r["stages_s"][s] for s in STAGES], f"{r['peak_mb']:,}",
-                 r["rerun_s"], r["floor_s"], f"{r['ratio']}×"]
+                 r["rerun_s"], r["floor_s"], f"{r['ratio']}×", f"{r['release_mb']:,}", f"{r['floor_written_mb']:,}",
+                 r["release_at_floor_pace_s"]]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 

@@ -81,6 +81,7 @@ def test_bench_smoke_reports_every_figure(tmp_path):
     assert result["records_written"] == 1000 and result["run_exit"] == 0
     assert set(result["stages_s"]) == {"read", "enrich", "check", "warehouse", "release"}
     assert result["peak_mb"] > 50 and result["floor_s"] > 0 and result["ratio"] > 0
+    assert result["release_mb"] > 0 and result["floor_written_mb"] > 0 and result["release_at_floor_pace_s"] > 0
     assert all(v >= 0 for v in result["stages_s"].values()) and sum(result["stages_s"].values()) > 0
     assert "| 1,000 |" in table([result])
     json.dumps(result)
