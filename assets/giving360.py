@@ -2,7 +2,8 @@
 
 Each award with an amount, a currency and a date becomes a grant; the others are left out of this file only
 (they stay in every other format) and reported, record by record, under the warning rule
-``giving360.amount_or_date.missing`` in the quality files. Natural persons appear as ``recipientIndividual`` under their pseudonym, never by name.
+``giving360.amount_or_date.missing`` in the quality files. Natural persons appear as ``recipientIndividual``
+under their pseudonym, never by name.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_quality.rules import GIVING360_LEFT_OUT, GIVING360_LEFT_OUT_RULE
+from data_quality.rules import GIVING360_LEFT_OUT
 from pipelines.storage import atomic_path
 
 PREFIX = "360G-innofund-"

@@ -166,7 +166,7 @@ def personal_values(paths: InnofundPaths) -> frozenset[str]:
 def write_data_docs(paths: InnofundPaths) -> Path:
     """Great Expectations Data Docs for every core table: the results its blocking registry check kept, or,
     where the check did not run on the table as it is now, a validation in batches straight from Parquet."""
-    from data_quality.expectations import kept_validations, validate_parquet, write_data_docs as write_docs
+    from data_quality.expectations import kept_validations, render_data_docs, validate_parquet
 
     core, target = paths.layer("core"), paths.layer("quality") / DATA_DOCS
     validations = {}
@@ -174,7 +174,7 @@ def write_data_docs(paths: InnofundPaths) -> Path:
         parquet = core / f"{name}.parquet"
         kept = kept_validations(core / kept_validations_file(name), parquet)
         validations[TABLES[name]] = kept if kept is not None else validate_parquet(TABLES[name], parquet).validations
-    write_docs(validations, target)
+    render_data_docs(validations, target)
     return target
 
 

@@ -162,7 +162,7 @@ def kept_validations(keep: Path, parquet: Path) -> list[dict] | None:
 def validate_batches(tables: dict[Table, Iterable[tuple[int, pd.DataFrame]]], batch_rows: int = BATCH_ROWS,
                      docs_dir: Path | None = None) -> dict[str, SuiteResult]:
     """Validate each table's batches in one context; with ``docs_dir``, the Data Docs of the results are
-    written there (``write_data_docs``)."""
+    written there (``render_data_docs``)."""
     context = _context()
     results = {}
     for table, batches in tables.items():
@@ -171,11 +171,11 @@ def validate_batches(tables: dict[Table, Iterable[tuple[int, pd.DataFrame]]], ba
             validator.validate(batch, start, skip_unique=False)
         results[table.name] = validator.result
     if docs_dir is not None:
-        write_data_docs({table: results[table.name].validations for table in tables}, docs_dir)
+        render_data_docs({table: results[table.name].validations for table in tables}, docs_dir)
     return results
 
 
-def write_data_docs(validations: dict[Table, list[dict]], docs_dir: Path) -> None:
+def render_data_docs(validations: dict[Table, list[dict]], docs_dir: Path) -> None:
     """The Data Docs site of validation results already computed (``SuiteResult.validations``), one page per
     batch; built aside and swapped in whole, never half-written."""
     import datetime as dt

@@ -422,7 +422,7 @@ def test_suite_validates_in_batches_and_writes_data_docs(tmp_path):
 def test_the_data_docs_render_what_the_blocking_check_validated_and_only_while_it_is_current(tmp_path):
     import os
 
-    from data_quality.expectations import kept_validations, validate_parquet, write_data_docs
+    from data_quality.expectations import kept_validations, render_data_docs, validate_parquet
     from pipelines.storage import write_parquet
 
     awards = [{**CLEAN["awards"], "award_id": f"a:{i}", "source_row": i + 1, "amount_nok": 10.0} for i in range(3)]
@@ -431,7 +431,7 @@ def test_the_data_docs_render_what_the_blocking_check_validated_and_only_while_i
     checked = validate_parquet(TABLES["awards"], path, batch_rows=2, keep=keep)
     kept = kept_validations(keep, path)
     assert kept == checked.validations and [v["run_name"] for v in kept] == ["awards-rows-1-2", "awards-rows-3-3"]
-    write_data_docs({TABLES["awards"]: kept}, tmp_path / "data-docs")
+    render_data_docs({TABLES["awards"]: kept}, tmp_path / "data-docs")
     pages = sorted(p.parent.parent.name for p in (tmp_path / "data-docs" / "validations").rglob("*.html"))
     assert pages == ["awards-rows-1-2", "awards-rows-3-3"]
     page = next((tmp_path / "data-docs" / "validations").rglob("awards-rows-1-2/*/*.html")).read_text("utf-8")

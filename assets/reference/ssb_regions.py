@@ -41,7 +41,7 @@ class Regions:
             frame["name_key"] = frame[name].map(name_key)
             frame["valid_from_or_min"] = frame["valid_from"].map(lambda d: d or dt.date.min)
             frame["valid_to_or_max"] = frame["valid_to"].map(lambda d: d or dt.date.max)
-        object.__setattr__(self, "resolved", {})  # (lookup, its arguments) -> its answer (see _memoised)
+        object.__setattr__(self, "answers", {})  # (lookup, its arguments) -> its answer (see _memoised)
         periods: dict[str, list[tuple[str, dt.date, dt.date]]] = {}  # name key -> (code, from, to) of each period
         for row in self.kommuner[["name_key", "kommune_code", "valid_from_or_min", "valid_to_or_max"]].itertuples(index=False):
             periods.setdefault(row[0], []).append(tuple(row[1:]))
@@ -54,7 +54,7 @@ def _memoised(lookup: Callable) -> Callable:
     @functools.wraps(lookup)
     def cached(*args):
         *key, regions = args
-        memo = regions.resolved
+        memo = regions.answers
         if (lookup.__name__, *key) not in memo:
             memo[(lookup.__name__, *key)] = lookup(*args)
         return memo[(lookup.__name__, *key)]
